@@ -1,0 +1,5 @@
+"""``python -m orchestrator`` is the ``c2m`` command."""
+
+from orchestrator.cli.main import app
+
+app()

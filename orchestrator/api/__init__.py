@@ -1,0 +1,1 @@
+"""The HTTP edge: REST, server-sent events and web pages."""

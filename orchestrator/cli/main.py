@@ -1,0 +1,20 @@
+"""The ``c2m`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from orchestrator.cli import parts
+from orchestrator.cli.up import up
+
+app = typer.Typer(help="c2m: customer-to-manufacturer order orchestration", no_args_is_help=True)
+app.command()(up)
+app.command()(parts.api)
+app.command()(parts.worker)
+app.add_typer(parts.sim_app, name="sim")
+app.add_typer(parts.db_app, name="db")
+
+
+@app.callback()
+def _root() -> None:
+    """c2m: customer-to-manufacturer order orchestration."""

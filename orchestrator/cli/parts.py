@@ -1,0 +1,83 @@
+"""Run one part alone: ``c2m api``, ``c2m worker``, ``c2m sim ...``, ``c2m db upgrade`` (what compose uses)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestrator.settings import load_settings
+
+console = Console()
+sim_app = typer.Typer(help="Run a simulator (the plant over OPC UA, the MES, the suppliers).", no_args_is_help=True)
+db_app = typer.Typer(help="App database schema.", no_args_is_help=True)
+
+
+def api(
+    host: Annotated[str | None, typer.Option(help="bind address (default C2M_API_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default C2M_API_PORT)")] = None,
+) -> None:
+    """Serve the REST API, event streams and web pages with uvicorn."""
+    import uvicorn
+
+    from orchestrator.api.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info", access_log=False)
+
+
+def worker() -> None:
+    """Run a Temporal worker: the order workflows and their activities."""
+    from workflows.worker import main
+
+    main(load_settings())
+
+
+def _clock_args() -> list[str]:
+    s = load_settings()
+    args = ["--time-scale", str(s.time_scale)]
+    if s.clock_epoch is not None:
+        args += ["--epoch", str(s.clock_epoch)]
+    return args
+
+
+@sim_app.command("opcua")
+def sim_opcua() -> None:
+    """The OPC UA plant: one PackML machine per line of the plant file."""
+    from simulators.opcua_plant import main
+
+    s = load_settings()
+    main(["--host", "127.0.0.1", "--port", str(s.opcua_port), "--plant-file", str(s.plant_file),
+          "--state-file", str(s.var_dir / "opcua_plant.db"), *_clock_args()])
+
+
+@sim_app.command("mes")
+def sim_mes() -> None:
+    """The MES: B2MML job orders dispatched to the plant's lines over OPC UA."""
+    from simulators.mes import main
+
+    s = load_settings()
+    main(["--host", "127.0.0.1", "--port", str(s.mes_port), "--opcua-url", s.resolved_opcua_url,
+          "--state-file", str(s.var_dir / "mes.db"), *_clock_args()])
+
+
+@sim_app.command("suppliers")
+def sim_suppliers() -> None:
+    """The suppliers' SCM endpoints: RFQs, purchase orders, despatch advice webhooks."""
+    from simulators.suppliers import main
+
+    s = load_settings()
+    main(["--host", "127.0.0.1", "--port", str(s.suppliers_port), "--config", str(s.suppliers_file),
+          "--state-file", str(s.var_dir / "suppliers.db"), "--webhook-secret", s.webhook_secret, *_clock_args()])
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply schema migrations to the app database."""
+    from orchestrator.persistence.migrate import current, upgrade
+
+    s = load_settings()
+    upgrade(s.resolved_database_url, revision)
+    console.print(f"[green]✔[/] database at revision {current(s.resolved_database_url)}")

@@ -1,0 +1,120 @@
+"""``c2m up``: the whole system on one machine, supervised."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.cli import stack
+from orchestrator.cli.supervisor import ChildFailed, Supervisor
+from orchestrator.persistence.migrate import upgrade
+from orchestrator.settings import Settings, load_settings
+
+console = Console()
+
+
+def up(
+    temporal: Annotated[str | None, typer.Option(help="use a running Temporal at HOST:PORT instead of "
+                                                      "starting the embedded dev server")] = None,
+    database_url: Annotated[str | None, typer.Option(help="app database URL (default: SQLite under var/)")] = None,
+    no_sim: Annotated[bool, typer.Option("--no-sim", help="do not start the simulators (use real endpoints "
+                                                          "from settings)")] = False,
+    time_scale: Annotated[float | None, typer.Option(help="plant seconds per wall second")] = None,
+    var_dir: Annotated[Path | None, typer.Option(help="runtime state folder (default var/)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="do not echo the children's logs")] = False,
+) -> None:
+    """Start Temporal, the simulators, the API and a worker; stop them all on Ctrl-C or SIGTERM."""
+    overrides: dict[str, object] = {}
+    if temporal:
+        overrides["temporal_address"] = temporal
+    if database_url:
+        overrides["database_url"] = database_url
+    if time_scale:
+        overrides["time_scale"] = time_scale
+    if var_dir:
+        overrides["var_dir"] = var_dir.resolve()
+    settings = load_settings(**overrides)
+    code = asyncio.run(_run(settings, embedded_temporal=temporal is None, simulators=not no_sim, quiet=quiet))
+    raise typer.Exit(code)
+
+
+async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, quiet: bool) -> int:
+    problems = stack.port_problems(settings, embedded_temporal, simulators)
+    if problems:
+        for p in problems:
+            console.print(f"[red]✘[/] {p}")
+        return 2
+    epoch = stack.shared_clock_epoch(settings)
+    settings = settings.model_copy(update={"clock_epoch": epoch})
+    env = stack.child_env(settings)
+    sup = Supervisor(console, stack.log_dir(settings), quiet=quiet)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    console.rule("[bold]c2m up")
+    console.print(f"state in {settings.var_dir}, plant clock ×{settings.time_scale:g}")
+    code = 0
+    try:
+        console.print("[dim]migrating the app database…[/]")
+        await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        console.print(f"[green]✔[/] database ready ({_redact(settings.resolved_database_url)})")
+        first = [stack.temporal_spec(settings)] if embedded_temporal else []
+        second: list = []
+        if simulators:
+            sims, mes = stack.simulator_specs(settings, env)
+            first += sims
+            second += mes
+        for stage in (first, second, stack.app_specs(settings, env)):
+            if stage and not stop.is_set():
+                await _until_stopped(sup.start_stage(stage), stop)
+        if not stop.is_set():
+            _print_urls(settings, embedded_temporal)
+            await sup.watch(stop)
+    except ChildFailed as exc:
+        console.print(f"[red bold]✘ {exc}[/]")
+        code = 1
+    except _Interrupted:
+        pass
+    finally:
+        await sup.stop_all()
+    return code
+
+
+class _Interrupted(Exception):
+    pass
+
+
+async def _until_stopped(coro: object, stop: asyncio.Event) -> None:
+    task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        stopper.cancel()
+        task.result()
+        return
+    task.cancel()
+    raise _Interrupted
+
+
+def _print_urls(settings: Settings, embedded_temporal: bool) -> None:
+    table = Table(title="c2m is up", show_header=False, title_justify="left")
+    for name, url in stack.urls(settings, embedded_temporal):
+        table.add_row(name, url)
+    table.add_row("Logs", str(stack.log_dir(settings)))
+    console.print(table)
+    console.print("[dim]Ctrl-C stops everything.[/]")
+
+
+def _redact(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

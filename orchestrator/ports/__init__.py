@@ -1,0 +1,1 @@
+"""Contracts the core owns and adapters implement: MES, supplier SCM and line status."""

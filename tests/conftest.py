@@ -1,0 +1,6 @@
+"""Fixtures shared by every test level; each fixture module starts a real component."""
+
+pytest_plugins = [
+    "tests.fixtures.temporal",
+    "tests.fixtures.database",
+]
