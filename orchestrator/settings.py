@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, description="base URL customers reach; default from host/port")
 
     worker_metrics_port: int = Field(default=8104, description="Prometheus /metrics of the worker; 0 disables")
+    metrics_host: str = Field(default="127.0.0.1", description="bind address of the worker's /metrics")
+    sim_host: str = Field(default="127.0.0.1", description="bind address of the simulators")
     opcua_port: int = 4840
     mes_port: int = 8101
     suppliers_port: int = 8102

@@ -7,14 +7,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 
-def metrics_runtime(port: int) -> Runtime | None:
-    """A Temporal runtime serving the SDK's Prometheus metrics on 127.0.0.1:port (None when port is 0).
+def metrics_runtime(port: int, host: str = "127.0.0.1") -> Runtime | None:
+    """A Temporal runtime serving the SDK's Prometheus metrics on host:port (None when port is 0).
 
     Create it once per process: it binds the port.
     """
     if not port:
         return None
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}")))
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"{host}:{port}")))
 
 
 async def connect_temporal(address: str, namespace: str = "default", runtime: Runtime | None = None) -> Client:

@@ -20,7 +20,7 @@ log = logging.getLogger("c2m.worker")
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Connect to Temporal and run workflows and activities until ``stop`` is set or a signal arrives."""
     stop = stop or _stop_on_signals()
-    client = await _connect_with_retry(settings, metrics_runtime(settings.worker_metrics_port))
+    client = await _connect_with_retry(settings, metrics_runtime(settings.worker_metrics_port, settings.metrics_host))
     worker = Worker(
         client,
         task_queue=settings.task_queue,

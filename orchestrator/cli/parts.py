@@ -49,7 +49,7 @@ def sim_opcua() -> None:
     from simulators.opcua_plant import main
 
     s = load_settings()
-    main(["--host", "127.0.0.1", "--port", str(s.opcua_port), "--plant-file", str(s.plant_file),
+    main(["--host", s.sim_host, "--port", str(s.opcua_port), "--plant-file", str(s.plant_file),
           "--state-file", str(s.var_dir / "opcua_plant.db"), *_clock_args()])
 
 
@@ -59,7 +59,7 @@ def sim_mes() -> None:
     from simulators.mes import main
 
     s = load_settings()
-    main(["--host", "127.0.0.1", "--port", str(s.mes_port), "--opcua-url", s.resolved_opcua_url,
+    main(["--host", s.sim_host, "--port", str(s.mes_port), "--opcua-url", s.resolved_opcua_url,
           "--state-file", str(s.var_dir / "mes.db"), *_clock_args()])
 
 
@@ -69,7 +69,7 @@ def sim_suppliers() -> None:
     from simulators.suppliers import main
 
     s = load_settings()
-    main(["--host", "127.0.0.1", "--port", str(s.suppliers_port), "--config", str(s.suppliers_file),
+    main(["--host", s.sim_host, "--port", str(s.suppliers_port), "--config", str(s.suppliers_file),
           "--state-file", str(s.var_dir / "suppliers.db"), "--webhook-secret", s.webhook_secret, *_clock_args()])
 
 
