@@ -1,0 +1,138 @@
+"""Typed messages between the order, sourcing, scheduler and line-monitor workflows.
+
+Each workflow and activity takes one input model so fields can be added compatibly. All times are plant
+time (timezone-aware datetimes); ``ClockSpec`` lets a workflow turn a plant duration into a timer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ClockSpec(BaseModel):
+    """The plant clock's parameters (plant = epoch + (wall - epoch) * scale)."""
+
+    epoch: float
+    scale: float = 1.0
+
+    def plant_at(self, wall: datetime) -> datetime:
+        """Plant time at a wall instant (inside a workflow, pass ``workflow.now()``)."""
+        from orchestrator.clock import PlantClock
+
+        return PlantClock(self.epoch, self.scale).plant_at(wall)
+
+    def wall_timedelta(self, plant: timedelta) -> timedelta:
+        """How long a plant duration lasts on the wall clock (for ``workflow.sleep``)."""
+        return timedelta(seconds=plant.total_seconds() / self.scale)
+
+
+# --- sourcing (one child workflow per purchase need) -------------------------------------------
+
+
+class SourcingInput(BaseModel):
+    """Buy ``quantity`` of ``item`` for an order, delivered by ``need_by``."""
+
+    order_id: str
+    need_id: str = Field(description="stable id of this need: order id + item; the PO idempotency key base")
+    item: str
+    quantity: float
+    unit: str = "pcs"
+    need_by: datetime
+    clock: ClockSpec
+
+
+class SourcingResult(BaseModel):
+    """How the need was met (or why not)."""
+
+    need_id: str
+    item: str
+    outcome: Literal["received", "cancelled", "failed"]
+    supplier: str | None = None
+    po_id: str | None = None
+    received_quantity: float = 0
+    received_at: datetime | None = None
+    reason: str | None = None
+
+
+# --- plant scheduler (one entity workflow per plant) -------------------------------------------
+
+
+class OperationSpec(BaseModel):
+    """One routing operation of an order to book on a capable line."""
+
+    op_id: str
+    name: str
+    op_type: str
+    setup_minutes: float
+    run_minutes_per_unit: float
+    quantity: int
+    predecessors: list[str] = Field(default_factory=list)
+    work_master: str | None = None
+
+
+class BookingRequest(BaseModel):
+    """Book an order's operations: not before ``release_at`` (materials), aiming at ``due``."""
+
+    order_id: str
+    operations: list[OperationSpec]
+    release_at: datetime
+    due: datetime
+    priority: int = 0
+    materials_ready: bool = True
+
+
+class PlannedWorkOrder(BaseModel):
+    """A work order as booked: which line and when (plant time)."""
+
+    work_order_id: str
+    op_id: str
+    line: str
+    start: datetime
+    end: datetime
+
+
+class BookingResult(BaseModel):
+    """The order's planned work orders and the projected production finish."""
+
+    order_id: str
+    work_orders: list[PlannedWorkOrder]
+    production_finish: datetime
+    method: str = ""
+
+
+class ScheduleChanged(BaseModel):
+    """Sent to an order when a reschedule moved its work orders."""
+
+    order_id: str
+    work_orders: list[PlannedWorkOrder]
+    production_finish: datetime
+    reason: str
+
+
+class LineEventSignal(BaseModel):
+    """A line fact that changes the plan: a fault, a recovery."""
+
+    line: str
+    kind: Literal["fault", "recovered"]
+    at: datetime
+    reason: str = ""
+    expected_recovery: datetime | None = None
+
+
+# --- line monitor -> order -----------------------------------------------------------------------
+
+
+class WorkOrderEvent(BaseModel):
+    """A work order's fact seen on its line: started, completed, aborted, held or resumed."""
+
+    work_order_id: str
+    order_id: str
+    line: str
+    kind: Literal["started", "completed", "aborted", "held", "resumed"]
+    at: datetime
+    produced: int = 0
+    defective: int = 0
+    reason: str = ""
