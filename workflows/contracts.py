@@ -60,6 +60,14 @@ class SourcingResult(BaseModel):
 # --- plant scheduler (one entity workflow per plant) -------------------------------------------
 
 
+class SchedulerInput(BaseModel):
+    """Start (or continue-as-new) the plant scheduler entity."""
+
+    plant_id: str = "default"
+    clock: ClockSpec
+    pending: list[BookingRequest] = Field(default_factory=list, description="carried over by continue-as-new")
+
+
 class OperationSpec(BaseModel):
     """One routing operation of an order to book on a capable line."""
 
@@ -103,6 +111,9 @@ class BookingResult(BaseModel):
     method: str = ""
 
 
+SchedulerInput.model_rebuild()
+
+
 class ScheduleChanged(BaseModel):
     """Sent to an order when a reschedule moved its work orders."""
 
@@ -130,9 +141,28 @@ class WorkOrderEvent(BaseModel):
 
     work_order_id: str
     order_id: str
+    op_id: str
     line: str
     kind: Literal["started", "completed", "aborted", "held", "resumed"]
     at: datetime
     produced: int = 0
     defective: int = 0
     reason: str = ""
+
+
+# --- names shared by senders and receivers --------------------------------------------------------
+
+PLANT_SCHEDULER_ID = "plant-scheduler"
+"""Workflow id of the plant's scheduler entity (one per plant; suffixed by the plant id when several)."""
+
+
+class Signals:
+    """Signal names, so senders in activities and receivers in workflows cannot drift apart."""
+
+    BOOK = "book"  # order -> scheduler: BookingRequest
+    UNBOOK = "unbook"  # order -> scheduler: order id (cancel or change: free the capacity)
+    BOOKED = "booked"  # scheduler -> order: BookingResult
+    SCHEDULE_CHANGED = "schedule_changed"  # scheduler -> order: ScheduleChanged
+    WORK_ORDER_EVENT = "work_order_event"  # line monitor -> order and scheduler: WorkOrderEvent
+    LINE_EVENT = "line_event"  # line monitor -> scheduler: LineEventSignal
+    ASN_RECEIVED = "asn_received"  # webhook -> sourcing: DespatchAdvice

@@ -1,7 +1,7 @@
 """orders and events
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:31:05.220854
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

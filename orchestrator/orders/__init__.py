@@ -1,0 +1,1 @@
+"""Order lifecycle rules: stages, the approval gate, fulfilment times and the delay-notice rule."""

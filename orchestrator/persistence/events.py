@@ -1,0 +1,72 @@
+"""Append events to the trail, idempotently: a repeated ``dedupe_key`` is skipped, never duplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from orchestrator.persistence.tables.orders import EventRow
+
+EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append. ``dedupe_key`` (e.g. order id + step) makes retries harmless."""
+
+    kind: str
+    plant_time: datetime
+    order_id: str | None = None
+    line: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+def append_events(conn: Connection, events: Sequence[NewEvent]) -> int:
+    """Insert events in one statement per call; rows whose dedupe key exists are skipped. Returns inserted."""
+    if not events:
+        return 0
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "order_id": e.order_id,
+            "line": e.line,
+            "kind": e.kind,
+            "payload": e.payload,
+            "plant_time": e.plant_time,
+            "created_at": now,
+            "dedupe_key": e.dedupe_key,
+        }
+        for e in events
+    ]
+    dialect = conn.dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(EVENTS).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:  # pragma: no cover - other databases are not supported
+        stmt = insert(EVENTS)
+    result = conn.execute(stmt, rows)
+    return int(result.rowcount or 0)
+
+
+def record_events(engine: Engine, events: Sequence[NewEvent]) -> int:
+    """Append events in their own transaction."""
+    with engine.begin() as conn:
+        return append_events(conn, events)
+
+
+def events_after(conn: Connection, after_id: int, order_id: str | None = None, limit: int = 500) -> list[EventRow]:
+    """Events with id greater than ``after_id`` (one order's or all), oldest first: what a stream missed."""
+    query = select(EVENTS).where(EVENTS.c.id > after_id)
+    if order_id is not None:
+        query = query.where(EVENTS.c.order_id == order_id)
+    rows = conn.execute(query.order_by(EVENTS.c.id).limit(limit)).mappings().all()
+    return [EventRow(**dict(r)) for r in rows]

@@ -1,0 +1,120 @@
+"""Orders in the database: intake (idempotent on the client's key), stage projection, queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.persistence.events import EVENTS, NewEvent, append_events
+from orchestrator.persistence.tables.orders import OrderRow
+
+ORDERS = OrderRow.__table__  # type: ignore[attr-defined]
+
+
+def insert_order(engine: Engine, order: OrderRow, received: NewEvent) -> tuple[OrderRow, bool]:
+    """Store a new order with its ``received`` event in one transaction.
+
+    Returns ``(order, True)`` when stored, or ``(existing, False)`` when an order with the same
+    idempotency key exists already (a retried POST), so no second order is ever created.
+    """
+    values = order.model_dump()
+    try:
+        with engine.begin() as conn:
+            conn.execute(ORDERS.insert().values(**values))
+            append_events(conn, [received])
+        return order, True
+    except IntegrityError:
+        if order.idempotency_key is None:
+            raise
+        existing = order_by_idempotency_key(engine, order.idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def order_by_idempotency_key(engine: Engine, key: str) -> OrderRow | None:
+    """The order a client created with this idempotency key, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ORDERS).where(ORDERS.c.idempotency_key == key)).mappings().first()
+    return OrderRow(**dict(row)) if row else None
+
+
+def get_order(engine: Engine, order_id: str) -> OrderRow | None:
+    """One order by id."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ORDERS).where(ORDERS.c.id == order_id)).mappings().first()
+    return OrderRow(**dict(row)) if row else None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Filters for listing orders; all optional."""
+
+    stage: str | None = None
+    customer_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sku: str | None = None
+
+
+def list_orders(engine: Engine, flt: OrderFilter, limit: int, offset: int) -> tuple[list[OrderRow], int]:
+    """A page of orders, newest first, and the total matching the filter."""
+    conds = []
+    if flt.stage:
+        conds.append(ORDERS.c.stage == flt.stage)
+    if flt.customer_id:
+        conds.append(ORDERS.c.customer_id == flt.customer_id)
+    if flt.sku:
+        conds.append(ORDERS.c.sku == flt.sku)
+    if flt.created_from:
+        conds.append(ORDERS.c.created_at >= flt.created_from)
+    if flt.created_to:
+        conds.append(ORDERS.c.created_at < flt.created_to)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(ORDERS).where(*conds)).scalar_one()
+        rows = conn.execute(
+            select(ORDERS).where(*conds).order_by(ORDERS.c.created_at.desc(), ORDERS.c.id).limit(limit).offset(offset)
+        ).mappings().all()
+    return [OrderRow(**dict(r)) for r in rows], int(total)
+
+
+def record_stage(
+    conn: Connection,
+    order_id: str,
+    stage: str,
+    event: NewEvent,
+    eta: datetime | None = None,
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Move the order's projection to ``stage`` and append its milestone event, in the caller's transaction.
+
+    Retrying with the same event dedupe key changes nothing further.
+    """
+    values: dict[str, Any] = {"stage": stage, "updated_at": datetime.now(UTC), "stage_reason": reason}
+    if eta is not None:
+        values["eta"] = eta
+    if extra:
+        values.update(extra)
+    conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
+    append_events(conn, [event])
+
+
+def update_order(conn: Connection, order_id: str, **values: Any) -> None:
+    """Update columns of one order (plan, eta...) in the caller's transaction."""
+    values["updated_at"] = datetime.now(UTC)
+    conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
+
+
+def milestones(engine: Engine, order_id: str) -> list[dict[str, Any]]:
+    """The order's trail, oldest first: every event with its stream id."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(EVENTS).where(EVENTS.c.order_id == order_id).order_by(EVENTS.c.id)
+        ).mappings().all()
+    return [dict(r) for r in rows]

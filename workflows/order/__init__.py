@@ -1,0 +1,1 @@
+"""The order workflow: one durable saga per customer order, from acceptance to delivery."""

@@ -1,0 +1,299 @@
+"""The order's steps, each a few activity calls with explicit timeouts and retries.
+
+Kept apart from the workflow class so that the messages (queries, updates, signals) and the path read
+separately. Everything here runs inside the workflow sandbox: deterministic code only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from orchestrator.orders.delay import delay_notice
+    from orchestrator.orders.stages import Stage
+    from workflows.contracts import BookingRequest, SourcingInput, SourcingResult
+    from workflows.order.activities import OrderActivities
+    from workflows.order.types import (
+        CancelRequest,
+        ChangeRequest,
+        CompensationOutcome,
+        CustomerNotice,
+        OrderEventRecord,
+        OrderPlan,
+        PlanRequest,
+        ReserveRequest,
+        StageUpdate,
+        WithdrawRequest,
+    )
+
+if TYPE_CHECKING:
+    from workflows.order.workflow import OrderWorkflow
+
+LOCAL = {"start_to_close_timeout": timedelta(seconds=15),
+         "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=5), non_retryable_error_types=["Invalid"])}
+REMOTE = {"start_to_close_timeout": timedelta(seconds=30),
+          "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=["Invalid"])}
+NOTIFY = {"start_to_close_timeout": timedelta(seconds=15), "schedule_to_close_timeout": timedelta(hours=1),
+          "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2))}
+BOOKING_WAIT = timedelta(seconds=60)
+
+
+class OrderSteps:
+    """The path of one order, bound to its workflow's state."""
+
+    def __init__(self, wf: OrderWorkflow) -> None:
+        self.wf = wf
+        self.inp = wf.inp
+        self.clock = wf.inp.clock
+        self.options = dict(wf.inp.options)
+        self.quantity = wf.inp.quantity
+        self.notices: list[asyncio.Task[None]] = []
+
+    # --- the path ------------------------------------------------------------------------------
+
+    async def fulfil(self, revision: int) -> None:
+        """Approval, plan, materials, booking, production, then quality check to delivery."""
+        if revision == 0 and self.inp.approval_reasons:
+            await self.approval_gate()
+        await self.wait_not_held()
+        plan = await workflow.execute_local_activity_method(
+            OrderActivities.plan_order,
+            PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=self.options,
+                        quantity=self.quantity, revision=revision),
+            **LOCAL,  # type: ignore[arg-type]
+        )
+        self.wf.stage = Stage.PLANNED
+        await self.materials(plan, revision)
+        await self.wait_not_held()
+        await self.book(plan, revision)
+        await self.production()
+        await self.after_production()
+
+    async def approval_gate(self) -> None:
+        wf = self.wf
+        wf.awaiting_decision = True
+        await self.set_stage(Stage.AWAITING_APPROVAL, {"reasons": self.inp.approval_reasons}, "approval")
+        escalate_after = self.clock.wall_timedelta(timedelta(hours=self.inp.policy.approval_escalation_hours))
+        try:
+            await workflow.wait_condition(lambda: wf.decision is not None, timeout=escalate_after)
+        except TimeoutError:
+            await self.record("approval_escalated", {
+                "message": "nobody has decided on this order yet; escalated to the planning lead",
+                "waiting_hours": self.inp.policy.approval_escalation_hours}, "escalated")
+            await workflow.wait_condition(lambda: wf.decision is not None)
+        decision = wf.decision
+        assert decision is not None
+        await self.record("approval_decided", {"approved": decision.approve, "comment": decision.comment,
+                                               "by": decision.by}, "decided")
+        wf.awaiting_decision = False
+        if not decision.approve:
+            raise _Rejected(decision.comment or "rejected by a planner")
+
+    async def materials(self, plan: OrderPlan, revision: int) -> None:
+        """Reserve stock; buy each shortage through its own sourcing child workflow."""
+        oid = self.inp.order_id
+        self.wf.saga.push("release_reservations", self.release_reservations)
+        reserved = await workflow.execute_local_activity_method(
+            OrderActivities.reserve_materials,
+            ReserveRequest(order_id=oid, materials=plan.materials, revision=revision),
+            **LOCAL,  # type: ignore[arg-type]
+        )
+        if reserved.shortages:
+            await self.set_stage(Stage.SOURCING, {"shortages": [s.model_dump() for s in reserved.shortages]},
+                                 f"sourcing-r{revision}")
+            need_by = self.plant_now() + timedelta(days=3)
+            children = [
+                workflow.execute_child_workflow(
+                    "Sourcing",
+                    SourcingInput(order_id=oid, need_id=f"{oid}-r{revision}-{s.item}", item=s.item,
+                                  quantity=s.quantity, unit=s.unit, need_by=need_by, clock=self.clock),
+                    id=f"{oid}-r{revision}-src-{s.item}",
+                    result_type=SourcingResult,
+                )
+                for s in reserved.shortages
+            ]
+            results = await asyncio.gather(*children)
+            missing = [r for r in results if r.outcome != "received"]
+            if missing:
+                raise ApplicationError(
+                    "materials could not be sourced: "
+                    + "; ".join(f"{r.item}: {r.reason or r.outcome}" for r in missing),
+                    type="MaterialsUnavailable", non_retryable=True,
+                )
+        await self.set_stage(Stage.MATERIALS_RESERVED,
+                             {"reserved": [m.model_dump() for m in reserved.reserved],
+                              "bought": [s.model_dump() for s in reserved.shortages]}, f"materials-r{revision}")
+
+    async def book(self, plan: OrderPlan, revision: int) -> None:
+        """Ask the plant scheduler for slots; it answers with a ``booked`` signal."""
+        wf = self.wf
+        wf.booking = None
+        request = BookingRequest(order_id=self.inp.order_id, operations=plan.operations,
+                                 release_at=self.plant_now(), due=self.production_due(), priority=self.inp.priority)
+        self.wf.saga.push("withdraw_work_orders", self.withdraw_work_orders)
+        while wf.booking is None:
+            await workflow.execute_activity_method(OrderActivities.request_booking, request, **REMOTE)  # type: ignore[arg-type]
+            try:
+                await workflow.wait_condition(lambda: wf.booking is not None, timeout=BOOKING_WAIT)
+            except TimeoutError:
+                workflow.logger.warning("no booking answer yet for %s; asking again", self.inp.order_id)
+        booking = wf.booking
+        await self.set_stage(Stage.SCHEDULED, {"work_orders": [w.model_dump(mode="json") for w in booking.work_orders],
+                                               "method": booking.method}, f"scheduled-r{revision}")
+
+    async def production(self) -> None:
+        """Wait for every operation to complete; the first start moves the order into production."""
+        wf = self.wf
+        op_ids = {w.op_id for w in wf.booking.work_orders} if wf.booking else set()
+        await workflow.wait_condition(lambda: wf.production_started or op_ids <= wf.completed_ops)
+        await self.set_stage(Stage.IN_PRODUCTION, {}, "in_production")
+        while not op_ids <= wf.completed_ops:
+            try:
+                await workflow.wait_condition(lambda: op_ids <= wf.completed_ops, timeout=self.silence_limit())
+            except TimeoutError:
+                # Safety net for a lost completion signal: ask the MES once, then keep waiting.
+                done = await workflow.execute_activity_method(
+                    OrderActivities.completed_operations, self.inp.order_id, **REMOTE)  # type: ignore[arg-type]
+                wf.completed_ops.update(done)
+
+    async def after_production(self) -> None:
+        policy = self.inp.policy
+        await self.set_stage(Stage.QUALITY_CHECK, {}, "qc")
+        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.quality_check_hours)))
+        await self.set_stage(Stage.PACKED, {}, "packed")
+        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.packing_hours)))
+        self.wf.saga.steps.clear()  # the goods leave the plant: nothing left to undo
+        await self.set_stage(Stage.SHIPPED, {"carrier": "plant logistics"}, "shipped")
+        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.transit_hours)))
+        await self.set_stage(Stage.DELIVERED, {}, "delivered")
+
+    # --- endings -------------------------------------------------------------------------------
+
+    async def finish_cancelled(self, request: CancelRequest) -> None:
+        await self.compensate("cancel")
+        await self.set_stage(Stage.CANCELLED, {"reason": request.reason, "by": request.by}, "cancelled",
+                             reason=request.reason)
+
+    async def finish_failed(self, reason: str) -> None:
+        rejected = reason.startswith(_Rejected.PREFIX)
+        await self.compensate("reject" if rejected else "failure")
+        if rejected:
+            comment = reason.removeprefix(_Rejected.PREFIX)
+            await self.set_stage(Stage.REJECTED, {"comment": comment}, "rejected", reason=comment)
+        else:
+            await self.set_stage(Stage.FAILED, {"reason": reason}, "failed", reason=reason)
+
+    async def apply_change(self) -> None:
+        """Undo the current revision's plan, then start over from planning with the new configuration."""
+        change = self.wf.change
+        assert change is not None
+        await self.compensate(f"change-r{self.wf.revision}")
+        self.options = dict(change.options)
+        self.quantity = change.quantity or self.quantity
+        self.wf.revision += 1
+        self.wf.change = None
+        self.wf.booking = None
+        self.wf.completed_ops.clear()
+        await self.record("configuration_changed", {"options": self.options, "quantity": self.quantity,
+                                                    "revision": self.wf.revision}, f"changed-r{self.wf.revision}")
+
+    async def compensate(self, why: str) -> None:
+        outcomes = await self.wf.saga.unwind()
+        for i, outcome in enumerate(outcomes):
+            await self.record("compensation", outcome.model_dump(), f"comp-{why}-{i}-{outcome.step}")
+
+    async def release_reservations(self) -> CompensationOutcome:
+        return await workflow.execute_local_activity_method(
+            OrderActivities.release_reservations, self.inp.order_id, **LOCAL)  # type: ignore[arg-type]
+
+    async def withdraw_work_orders(self) -> CompensationOutcome:
+        ids = [w.work_order_id for w in self.wf.booking.work_orders] if self.wf.booking else []
+        return await workflow.execute_activity_method(
+            OrderActivities.withdraw_work_orders, WithdrawRequest(order_id=self.inp.order_id, work_order_ids=ids),
+            **REMOTE)  # type: ignore[arg-type]
+
+    async def check_configuration(self, request: ChangeRequest) -> None:
+        await workflow.execute_local_activity_method(
+            OrderActivities.check_configuration,
+            PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=request.options,
+                        quantity=request.quantity or self.quantity),
+            **LOCAL)  # type: ignore[arg-type]
+
+    # --- recording, ETA and delay notices ------------------------------------------------------
+
+    async def set_stage(self, stage: Stage, payload: dict, key: str, reason: str | None = None) -> None:
+        self.wf.stage = stage
+        await workflow.execute_local_activity_method(
+            OrderActivities.record_stage,
+            StageUpdate(order_id=self.inp.order_id, stage=stage.value, plant_time=self.plant_now(),
+                        payload=payload, eta=self.wf.eta, reason=reason, dedupe_key=f"{self.inp.order_id}:{key}"),
+            **LOCAL,  # type: ignore[arg-type]
+        )
+
+    async def record(self, kind: str, payload: dict, key: str) -> None:
+        await workflow.execute_local_activity_method(
+            OrderActivities.record_event,
+            OrderEventRecord(order_id=self.inp.order_id, kind=kind, plant_time=self.plant_now(), payload=payload,
+                             dedupe_key=f"{self.inp.order_id}:{key}", eta=self.wf.eta),
+            **LOCAL,  # type: ignore[arg-type]
+        )
+
+    def on_schedule(self, production_finish: datetime, why: str) -> None:
+        """A new projected finish: update the ETA and tell the customer at once if it slipped."""
+        policy = self.inp.policy
+        self.wf.eta = production_finish + timedelta(
+            hours=policy.quality_check_hours + policy.packing_hours + policy.transit_hours)
+        notice = delay_notice(self.inp.promised_date, self.wf.eta, self.wf.last_delay_notice,
+                              timedelta(hours=policy.delay_margin_hours))
+        if notice is None:
+            return
+        self.wf.last_delay_notice = notice.new_date
+        payload = {"message": notice.message, "new_date": notice.new_date.isoformat(),
+                   "promised_date": notice.promised_date.isoformat(),
+                   "late_by_hours": round(notice.late_by.total_seconds() / 3600, 1), "why": why}
+        self.notices.append(asyncio.create_task(self.announce_delay(payload)))
+
+    async def announce_delay(self, payload: dict) -> None:
+        key = f"delay-{payload['new_date']}"
+        await self.record("delay", payload, key)
+        if self.inp.notify_url:
+            await workflow.execute_activity_method(
+                OrderActivities.notify_customer,
+                CustomerNotice(order_id=self.inp.order_id, notify_url=self.inp.notify_url, kind="delay",
+                               payload=payload, idempotency_key=f"{self.inp.order_id}:{key}"),
+                **NOTIFY,  # type: ignore[arg-type]
+            )
+
+    async def wait_not_held(self) -> None:
+        if self.wf.held:
+            await self.record("held", {}, f"held-{workflow.now().timestamp()}")
+            await workflow.wait_condition(lambda: not self.wf.held)
+            await self.record("released", {}, f"released-{workflow.now().timestamp()}")
+
+    def plant_now(self) -> datetime:
+        return self.clock.plant_at(workflow.now())
+
+    def production_due(self) -> datetime:
+        p = self.inp.policy
+        return self.inp.promised_date - timedelta(hours=p.quality_check_hours + p.packing_hours + p.transit_hours)
+
+    def silence_limit(self) -> timedelta:
+        """How long to wait for completions before asking the MES directly (plant ETA + a day)."""
+        finish = self.wf.booking.production_finish if self.wf.booking else self.plant_now()
+        plant_wait = max(finish - self.plant_now(), timedelta(hours=1)) + timedelta(hours=24)
+        return self.clock.wall_timedelta(plant_wait)
+
+
+class _Rejected(ApplicationError):
+    """The planner said no: the order ends ``rejected`` rather than ``failed``."""
+
+    PREFIX = "rejected: "
+
+    def __init__(self, comment: str) -> None:
+        super().__init__(self.PREFIX + comment, type="Rejected", non_retryable=True)
