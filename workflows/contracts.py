@@ -24,6 +24,14 @@ class ClockSpec(BaseModel):
 
         return PlantClock(self.epoch, self.scale).plant_at(wall)
 
+    def plant_at_now(self) -> datetime:
+        """Plant time now from the wall clock: for activities and edges, never inside a workflow."""
+        import time
+
+        from orchestrator.clock import PlantClock
+
+        return PlantClock(self.epoch, self.scale).plant_at(time.time())
+
     def wall_timedelta(self, plant: timedelta) -> timedelta:
         """How long a plant duration lasts on the wall clock (for ``workflow.sleep``)."""
         return timedelta(seconds=plant.total_seconds() / self.scale)
@@ -166,3 +174,22 @@ class Signals:
     WORK_ORDER_EVENT = "work_order_event"  # line monitor -> order and scheduler: WorkOrderEvent
     LINE_EVENT = "line_event"  # line monitor -> scheduler: LineEventSignal
     ASN_RECEIVED = "asn_received"  # webhook -> sourcing: DespatchAdvice
+
+
+def work_order_id(order_id: str, op_id: str, attempt: int = 1) -> str:
+    """The work order (= MES JobOrderID = line job id) for an operation of an order.
+
+    It carries the order and operation so that a line monitor can route a line's job event to its order
+    without a lookup: ``ORD-1A2B3C.install_module.1``.
+    """
+    if "." in order_id or "." in op_id:
+        raise ValueError(f"order and operation ids must not contain dots: {order_id!r}, {op_id!r}")
+    return f"{order_id}.{op_id}.{attempt}"
+
+
+def parse_work_order_id(wo_id: str) -> tuple[str, str, int]:
+    """(order id, operation id, attempt) of a work order id made by :func:`work_order_id`."""
+    parts = wo_id.split(".")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise ValueError(f"not a c2m work order id: {wo_id!r}")
+    return parts[0], parts[1], int(parts[2])
