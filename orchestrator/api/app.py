@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from orchestrator.api.routes import health
+from orchestrator.api.event_hub import EventHub
+from orchestrator.api.routes import events, health
 from orchestrator.persistence.db import make_engine
 from orchestrator.settings import Settings, load_settings
 
@@ -17,10 +18,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings.resolved_database_url)
 
+    hub = EventHub(engine)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="c2m",
@@ -30,5 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.event_hub = hub
     app.include_router(health.router)
+    app.include_router(events.router)
     return app

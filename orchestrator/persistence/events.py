@@ -32,6 +32,14 @@ def append_events(conn: Connection, events: Sequence[NewEvent]) -> int:
     """Insert events in one statement per call; rows whose dedupe key exists are skipped. Returns inserted."""
     if not events:
         return 0
+    keys = [e.dedupe_key for e in events if e.dedupe_key]
+    if keys:
+        # Skip known keys before inserting: on PostgreSQL an insert that hits the unique key still takes
+        # a sequence value, and every such hole would make live streams wait for it to fill.
+        seen = set(conn.execute(select(EVENTS.c.dedupe_key).where(EVENTS.c.dedupe_key.in_(keys))).scalars())
+        events = [e for e in events if not e.dedupe_key or e.dedupe_key not in seen]
+        if not events:
+            return 0
     now = datetime.now(UTC)
     rows = [
         {

@@ -1,0 +1,157 @@
+"""Fan the event trail out to live streams, in order, without gaps, across API processes.
+
+The database is the broadcast medium: every API process runs one reader that follows the ``events``
+table (woken by PostgreSQL NOTIFY where available, polling otherwise) and hands new rows to its local
+subscribers. A subscriber first catches up from the database from its ``Last-Event-ID``, then takes
+live rows; ids it already sent are skipped, so a reconnect yields exactly what was missed.
+
+Ids can commit out of order (two writers) or be skipped (rolled back, or taken by an insert that hit
+its dedupe key). The reader therefore stops at a hole and waits up to ``hole_wait`` for it to fill
+before passing it, so a late commit is never jumped over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from orchestrator.persistence.events import EVENTS
+
+log = logging.getLogger("c2m.events")
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event as streams send it."""
+
+    id: int
+    kind: str
+    order_id: str | None
+    line: str | None
+    plant_time: str
+    payload: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "order_id": self.order_id, "line": self.line,
+                "plant_time": self.plant_time, **({"payload": self.payload} if self.payload else {})}
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    order_id: str | None
+    queue: asyncio.Queue[StreamEvent | None] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    overflowed: bool = False
+
+
+class EventHub:
+    """One per API process: follows the events table and feeds every open stream."""
+
+    def __init__(self, engine: Engine, poll_interval: float = 0.1, hole_wait: float = 2.0) -> None:
+        self.engine = engine
+        self.poll_interval = poll_interval
+        self.hole_wait = hole_wait
+        self.cursor = 0
+        self._subs: set[_Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._hole_since: float | None = None
+
+    async def start(self) -> None:
+        """Begin following the table from its current end."""
+        self.cursor = await asyncio.to_thread(self._max_id)
+        self._task = asyncio.create_task(self._follow())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for sub in list(self._subs):
+            sub.queue.put_nowait(None)
+
+    async def stream(self, after_id: int, order_id: str | None = None) -> AsyncIterator[StreamEvent]:
+        """Events after ``after_id`` (for one order, or all), then live ones, in id order, forever."""
+        sub = _Subscriber(order_id)
+        self._subs.add(sub)
+        try:
+            last = after_id
+            while True:  # catch up from the database until the live queue can take over
+                batch = await asyncio.to_thread(self._read, last, self.cursor, order_id)
+                for event in batch:
+                    last = event.id
+                    yield event
+                if not batch or last >= self.cursor:
+                    break
+            while True:
+                event = await sub.queue.get()
+                if event is None:
+                    return
+                if sub.overflowed:  # this client fell behind: refill from the database
+                    sub.overflowed = False
+                    for missed in await asyncio.to_thread(self._read, last, self.cursor, order_id):
+                        last = missed.id
+                        yield missed
+                    continue
+                if event.id > last:
+                    last = event.id
+                    yield event
+        finally:
+            self._subs.discard(sub)
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self._advance()
+            except Exception:  # the database may be restarting; keep following
+                log.exception("event reader failed; retrying")
+                await asyncio.sleep(1)
+            await asyncio.sleep(self.poll_interval)
+
+    async def _advance(self) -> None:
+        rows = await asyncio.to_thread(self._read, self.cursor, None, None)
+        for event in rows:
+            if event.id != self.cursor + 1 and not self._hole_expired():
+                return  # an earlier id may still commit; wait for it
+            self._hole_since = None
+            self.cursor = event.id
+            self._publish(event)
+
+    def _hole_expired(self) -> bool:
+        now = time.monotonic()
+        if self._hole_since is None:
+            self._hole_since = now
+        return now - self._hole_since >= self.hole_wait
+
+    def _publish(self, event: StreamEvent) -> None:
+        for sub in self._subs:
+            if sub.order_id is not None and sub.order_id != event.order_id:
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:  # a slow client never stalls the others
+                sub.overflowed = True
+
+    def _max_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(EVENTS.c.id), 0))).scalar_one())
+
+    def _read(self, after: int, upto: int | None, order_id: str | None, limit: int = 500) -> list[StreamEvent]:
+        query = select(EVENTS).where(EVENTS.c.id > after)
+        if upto is not None:
+            query = query.where(EVENTS.c.id <= upto)
+        if order_id is not None:
+            query = query.where(EVENTS.c.order_id == order_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(EVENTS.c.id).limit(limit)).mappings().all()
+        return [
+            StreamEvent(id=r["id"], kind=r["kind"], order_id=r["order_id"], line=r["line"],
+                        plant_time=r["plant_time"].isoformat(), payload=r["payload"] or {})
+            for r in rows
+        ]

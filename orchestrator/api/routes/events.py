@@ -1,0 +1,90 @@
+"""Server-sent event streams: one order's progress, and the whole plant for planners."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+
+from orchestrator.api.event_hub import EventHub, StreamEvent
+from orchestrator.persistence.orders_repo import get_order
+
+router = APIRouter(tags=["events"])
+log = logging.getLogger("c2m.events")
+HEARTBEAT_SECONDS = 15.0
+
+
+def _resume_point(last_event_id: str | None, after: int | None) -> int:
+    if after is not None:
+        return after
+    if last_event_id is None or last_event_id == "":
+        return 0
+    try:
+        return max(0, int(last_event_id))
+    except ValueError:
+        raise HTTPException(400, f"Last-Event-ID must be an event id (a number), got {last_event_id!r}") from None
+
+
+async def _sse(hub: EventHub, after: int, order_id: str | None, request: Request) -> AsyncIterator[bytes]:
+    queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=100)
+
+    async def pump() -> None:
+        try:
+            async for event in hub.stream(after, order_id):
+                await queue.put(event)
+        except Exception:
+            log.exception("event stream failed")
+            raise
+
+    task = asyncio.create_task(pump())
+    try:
+        yield f"retry: 2000\n: stream after event {after}\n\n".encode()
+        while not task.done():
+            try:
+                event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    return
+                yield b": heartbeat\n\n"
+                continue
+            data = json.dumps(event.as_json(), separators=(",", ":"), default=str)
+            yield f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+def _response(stream: AsyncIterator[bytes]) -> StreamingResponse:
+    return StreamingResponse(stream, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/api/orders/{order_id}/events", summary="Live events of one order (SSE)")
+async def order_events(
+    order_id: str,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+) -> StreamingResponse:
+    """Every milestone and production event of the order; reconnect with ``Last-Event-ID`` to resume."""
+    engine = request.app.state.engine
+    if await asyncio.to_thread(get_order, engine, order_id) is None:
+        raise HTTPException(404, f"no order {order_id!r}")
+    return _response(_sse(request.app.state.event_hub, _resume_point(last_event_id, after), order_id, request))
+
+
+@router.get("/api/plant/events", summary="Live events of the whole plant (SSE)")
+async def plant_events(
+    request: Request,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+) -> StreamingResponse:
+    """Every event: orders, lines, schedule, suppliers. For the planner console."""
+    return _response(_sse(request.app.state.event_hub, _resume_point(last_event_id, after), None, request))
