@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     plant_file: Path = PROJECT_ROOT / "plant" / "default.yaml"
     suppliers_file: Path = PROJECT_ROOT / "suppliers" / "default.yaml"
 
+    approval_value_threshold: float = Field(default=20_000.0, description="orders above this value wait for a planner")
+    approval_max_quantity: int = Field(default=20, description="orders above this quantity wait for a planner")
+    approval_escalation_hours: float = Field(default=4.0, description="plant hours before an undecided order escalates")
+    delay_margin_hours: float = Field(default=12.0, description="a further slip beyond this re-notifies the customer")
+
     secret_key: str = DEV_SECRET
     webhook_secret: str = DEV_SECRET
 

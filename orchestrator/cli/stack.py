@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import time
 from pathlib import Path
 
 from orchestrator.cli.supervisor import ChildSpec, python_module
 from orchestrator.probes import ProbeResult, probe_http, probe_opcua, probe_temporal
 from orchestrator.settings import Settings
 from orchestrator.temporal_server import dev_server_argv
-
-
-def shared_clock_epoch(settings: Settings) -> float:
-    """The plant clock's epoch: from settings, else kept in ``var/clock.json`` so restarts continue it."""
-    if settings.clock_epoch is not None:
-        return settings.clock_epoch
-    path = settings.var_dir / "clock.json"
-    if path.exists():
-        return float(json.loads(path.read_text())["epoch"])
-    epoch = time.time()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"epoch": epoch}))
-    return epoch
 
 
 def child_env(settings: Settings) -> dict[str, str]:

@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from orchestrator.orders.delay import delay_notice
+    from orchestrator.orders.fulfilment import projected_delivery
     from orchestrator.orders.stages import Stage
     from workflows.contracts import BookingRequest, SourcingInput, SourcingResult
     from workflows.order.activities import OrderActivities
@@ -163,14 +164,14 @@ class OrderSteps:
                 wf.completed_ops.update(done)
 
     async def after_production(self) -> None:
-        policy = self.inp.policy
+        times = self.inp.policy.fulfilment()
         await self.set_stage(Stage.QUALITY_CHECK, {}, "qc")
-        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.quality_check_hours)))
+        await workflow.sleep(self.clock.wall_timedelta(times.quality_check))
         await self.set_stage(Stage.PACKED, {}, "packed")
-        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.packing_hours)))
+        await workflow.sleep(self.clock.wall_timedelta(times.packing))
         self.wf.saga.steps.clear()  # the goods leave the plant: nothing left to undo
         await self.set_stage(Stage.SHIPPED, {"carrier": "plant logistics"}, "shipped")
-        await workflow.sleep(self.clock.wall_timedelta(timedelta(hours=policy.transit_hours)))
+        await workflow.sleep(self.clock.wall_timedelta(times.transit))
         await self.set_stage(Stage.DELIVERED, {}, "delivered")
 
     # --- endings -------------------------------------------------------------------------------
@@ -247,8 +248,7 @@ class OrderSteps:
     def on_schedule(self, production_finish: datetime, why: str) -> None:
         """A new projected finish: update the ETA and tell the customer at once if it slipped."""
         policy = self.inp.policy
-        self.wf.eta = production_finish + timedelta(
-            hours=policy.quality_check_hours + policy.packing_hours + policy.transit_hours)
+        self.wf.eta = projected_delivery(production_finish, policy.fulfilment())
         notice = delay_notice(self.inp.promised_date, self.wf.eta, self.wf.last_delay_notice,
                               timedelta(hours=policy.delay_margin_hours))
         if notice is None:
@@ -280,8 +280,7 @@ class OrderSteps:
         return self.clock.plant_at(workflow.now())
 
     def production_due(self) -> datetime:
-        p = self.inp.policy
-        return self.inp.promised_date - timedelta(hours=p.quality_check_hours + p.packing_hours + p.transit_hours)
+        return self.inp.promised_date - self.inp.policy.fulfilment().after_production()
 
     def silence_limit(self) -> timedelta:
         """How long to wait for completions before asking the MES directly (plant ETA + a day)."""

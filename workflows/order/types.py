@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from orchestrator.orders.fulfilment import FulfilmentTimes
 from workflows.contracts import ClockSpec, OperationSpec, PlannedWorkOrder
 
 
@@ -18,6 +19,12 @@ class OrderPolicy(BaseModel):
     quality_check_hours: float = 2.0
     packing_hours: float = 1.0
     transit_hours: float = 48.0
+
+    def fulfilment(self) -> FulfilmentTimes:
+        """The post-production durations as the domain's fulfilment times."""
+        return FulfilmentTimes(quality_check=timedelta(hours=self.quality_check_hours),
+                               packing=timedelta(hours=self.packing_hours),
+                               transit=timedelta(hours=self.transit_hours))
 
 
 class OrderInput(BaseModel):

@@ -1,0 +1,183 @@
+"""``c2m order ...`` and ``c2m demo``: orders from the terminal, through the running API."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from orchestrator.orders.stages import HAPPY_PATH, TERMINAL
+from orchestrator.settings import load_settings
+
+console = Console()
+order_app = typer.Typer(help="Place, list, follow and cancel orders through the running API.", no_args_is_help=True)
+
+ApiOption = Annotated[str | None, typer.Option("--api", help="API base URL (default from settings)")]
+
+SEED_EXAMPLE = {
+    "sku": "aircon-split",
+    "options": {"exterior_colour": "white", "self_cleaning": True},
+    "quantity": 1,
+    "customer": {"name": "Li Wei", "email": "li.wei@example.com"},
+}
+
+
+def _api(api: str | None) -> httpx.Client:
+    return httpx.Client(base_url=api or load_settings().resolved_public_url, timeout=30)
+
+
+def _fail(resp: httpx.Response) -> None:
+    try:
+        detail = resp.json().get("detail")
+    except ValueError:
+        detail = resp.text
+    if isinstance(detail, dict) and "errors" in detail:
+        console.print(f"[red]✘ {detail.get('message')}[/]")
+        for e in detail["errors"]:
+            console.print(f"  [red]•[/] {e['option']}: {e['message']} [dim]({e['code']})[/]")
+    else:
+        console.print(f"[red]✘ {resp.status_code}: {detail}[/]")
+    raise typer.Exit(1)
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise typer.BadParameter(f"options are NAME=VALUE, got {text!r}")
+    name, raw = text.split("=", 1)
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
+@order_app.command("place")
+def place(
+    sku: Annotated[str, typer.Argument(help="product SKU, e.g. aircon-split")],
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="NAME=VALUE (JSON values)")] = None,
+    quantity: Annotated[int, typer.Option(min=1)] = 1,
+    name: str = "Demo Customer",
+    email: str = "demo@example.com",
+    special: Annotated[str | None, typer.Option(help="special requests (sends the order to approval)")] = None,
+    api: ApiOption = None,
+) -> None:
+    """Place an order and print its id, price, promised date and tracking link."""
+    body = {"sku": sku, "options": dict(_parse_option(o) for o in option or []), "quantity": quantity,
+            "customer": {"name": name, "email": email}, "special_requests": special}
+    with _api(api) as http:
+        resp = http.post("/api/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    if resp.status_code >= 300:
+        _fail(resp)
+    o = resp.json()
+    console.print(f"[green]✔[/] order [bold]{o['id']}[/] {o['status']}: {o['price_total']:.2f} {o['currency']}, "
+                  f"promised {o['promised_date']}")
+    console.print(f"  track it: {o['tracking_url']}")
+
+
+@order_app.command("list")
+def list_orders(status: str | None = None, limit: int = 20, api: ApiOption = None) -> None:
+    """The newest orders."""
+    with _api(api) as http:
+        resp = http.get("/api/orders", params={k: v for k, v in {"status": status, "limit": limit}.items() if v})
+    if resp.status_code >= 300:
+        _fail(resp)
+    table = Table("order", "product", "qty", "status", "promised", "eta")
+    for o in resp.json()["items"]:
+        eta = (o["eta"] or "")[:16]
+        table.add_row(o["id"], o["sku"], str(o["quantity"]), o["status"], o["promised_date"][:16], eta)
+    console.print(table)
+
+
+@order_app.command("show")
+def show(order_id: str, api: ApiOption = None) -> None:
+    """One order with its milestone trail."""
+    with _api(api) as http:
+        resp = http.get(f"/api/orders/{order_id}")
+    if resp.status_code >= 300:
+        _fail(resp)
+    o = resp.json()
+    console.print(f"[bold]{o['id']}[/] {o['sku']} ×{o['quantity']}: [bold]{o['status']}[/] "
+                  f"(promised {o['promised_date'][:16]}, eta {(o['eta'] or '-')[:16]})")
+    for m in o["milestones"]:
+        console.print(f"  {m['plant_time'][:16]}  {m['kind']:<20} {json.dumps(m['payload'])[:100]}")
+
+
+@order_app.command("cancel")
+def cancel(order_id: str, reason: str = "cancelled from the terminal", api: ApiOption = None) -> None:
+    """Cancel an order; its compensations run in reverse."""
+    with _api(api) as http:
+        resp = http.post(f"/api/orders/{order_id}/cancel", json={"reason": reason})
+    if resp.status_code >= 300:
+        _fail(resp)
+    console.print(f"[green]✔[/] cancel accepted for {order_id}")
+
+
+@order_app.command("watch")
+def watch(order_ids: Annotated[list[str], typer.Argument(help="one or more order ids")],
+          timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 600,
+          api: ApiOption = None) -> None:
+    """Follow orders live until each reaches an end state."""
+    code = _watch(order_ids, timeout, api)
+    raise typer.Exit(code)
+
+
+def _watch(order_ids: list[str], timeout: float, api: str | None) -> int:
+    deadline = time.monotonic() + timeout
+    states: dict[str, dict[str, Any]] = {}
+    with _api(api) as http, Live(console=console, refresh_per_second=4) as live:
+        while time.monotonic() < deadline:
+            for oid in order_ids:
+                resp = http.get(f"/api/orders/{oid}")
+                if resp.status_code == 200:
+                    states[oid] = resp.json()
+            live.update(_progress_table(states))
+            if states and all(s["status"] in {t.value for t in TERMINAL} for s in states.values()) \
+                    and len(states) == len(order_ids):
+                return 0
+            time.sleep(1.0)
+    console.print("[yellow]stopped watching: time limit reached[/]")
+    return 1
+
+
+def _progress_table(states: dict[str, dict[str, Any]]) -> Table:
+    path = [s.value for s in HAPPY_PATH]
+    table = Table("order", "product", "stage", "progress", "promised", "eta", "last event")
+    for oid, o in states.items():
+        stage = o["status"]
+        done = path.index(stage) + 1 if stage in path else len(path)
+        bar = "█" * done + "░" * (len(path) - done)
+        colour = "green" if stage == "delivered" else "red" if stage in ("cancelled", "failed", "rejected") else "cyan"
+        last = o["milestones"][-1] if o["milestones"] else {"kind": ""}
+        table.add_row(oid, o["sku"], f"[{colour}]{stage}[/]", bar, o["promised_date"][:16], (o["eta"] or "")[:16],
+                      last["kind"])
+    return table
+
+
+def demo(api: ApiOption = None, timeout: float = 900) -> None:
+    """Place the seed example (a white air conditioner with self-cleaning) and others; follow them to delivery."""
+    others = [
+        {"sku": "ebike-city", "options": {}, "quantity": 2,
+         "customer": {"name": "Anna Berg", "email": "anna@example.com"}},
+        {"sku": "suit-mtm", "options": {}, "quantity": 1,
+         "customer": {"name": "Zhang Min", "email": "zhang.min@example.com"},
+         "special_requests": "monogram in gold thread, please"},
+    ]
+    ids = []
+    with _api(api) as http:
+        for body in [SEED_EXAMPLE, *others]:
+            resp = http.post("/api/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+            if resp.status_code >= 300:
+                _fail(resp)
+            o = resp.json()
+            ids.append(o["id"])
+            console.print(f"[green]✔[/] {o['id']} {body['sku']}: promised {o['promised_date'][:16]}, "
+                          f"track at {o['tracking_url']}")
+    console.print("[dim]the suit has a special request: approve it with "
+                  f"`curl -X POST .../api/orders/{ids[-1]}/approve` or in the planner console[/]")
+    raise typer.Exit(_watch(ids, timeout, api))

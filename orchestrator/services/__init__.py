@@ -1,0 +1,1 @@
+"""Application services: the steps behind the HTTP edge that touch the database and the workflow engine."""

@@ -1,0 +1,124 @@
+"""Order intake: validate and price through the catalog, promise a date, store, start the workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from orchestrator.catalog.model import Catalog
+from orchestrator.catalog.promise import Promiser
+from orchestrator.catalog.quote import quote
+from orchestrator.catalog.values import ConfigError
+from orchestrator.clock import PlantClock
+from orchestrator.orders.approval import ApprovalPolicy, approval_reasons
+from orchestrator.persistence.events import NewEvent
+from orchestrator.persistence.orders_repo import insert_order, order_by_idempotency_key
+from orchestrator.persistence.tables.orders import OrderRow
+from orchestrator.settings import Settings
+from workflows.contracts import ClockSpec
+from workflows.order.types import OrderInput, OrderPolicy
+
+
+class InvalidOrder(ValueError):
+    """The configuration breaks the catalog's rules; ``errors`` names every problem."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) with the configuration")
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """The fields of an accepted request the intake needs (kept free of HTTP types)."""
+
+    sku: str
+    options: dict
+    quantity: int
+    customer_id: str
+    customer: dict
+    special_requests: str | None
+    notify_url: str | None
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The collaborators of intake, built once by the API's composition root."""
+
+    engine: Engine
+    catalog: Catalog
+    promiser: Promiser
+    clock: PlantClock
+    settings: Settings
+
+    async def place(self, order: NewOrder, idempotency_key: str | None, temporal: Client) -> tuple[OrderRow, bool]:
+        """Store the order and start its workflow. A repeated idempotency key returns the first order."""
+        if idempotency_key:
+            existing = await asyncio.to_thread(order_by_idempotency_key, self.engine, idempotency_key)
+            if existing is not None:
+                await self._start(existing, temporal)
+                return existing, False
+        q = quote(self.catalog, order.sku, order.options, order.quantity)
+        if not q.valid or q.price is None:
+            raise InvalidOrder(list(q.errors))
+        now = self.clock.now()
+        promise = await self.promiser.promise(q.routing, q.bom, order.quantity, now)
+        wall_now = datetime.now(UTC)
+        row = OrderRow(
+            id=f"ORD-{secrets.token_hex(4).upper()}",
+            sku=order.sku,
+            options=dict(q.configuration.options),
+            quantity=order.quantity,
+            customer_id=order.customer_id,
+            customer=order.customer,
+            special_requests=order.special_requests,
+            notify_url=order.notify_url,
+            stage="received",
+            price_total=float(q.price.total),
+            currency=q.price.currency,
+            promised_date=promise.promised_at,
+            eta=promise.promised_at,
+            idempotency_key=idempotency_key,
+            tracking_token=secrets.token_urlsafe(24),
+            plan={"promise": {"method": promise.method, "summary": promise.summary}},
+            created_at=wall_now,
+            updated_at=wall_now,
+        )
+        received = NewEvent(kind="stage", plant_time=now, order_id=row.id,
+                            payload={"stage": "received", "promised_date": promise.promised_at.isoformat(),
+                                     "price_total": row.price_total, "currency": row.currency},
+                            dedupe_key=f"{row.id}:received")
+        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received)
+        await self._start(stored, temporal)
+        return stored, created
+
+    def workflow_input(self, row: OrderRow) -> OrderInput:
+        """What the order workflow starts with."""
+        s = self.settings
+        policy = ApprovalPolicy(value_threshold=s.approval_value_threshold, max_quantity=s.approval_max_quantity)
+        return OrderInput(
+            order_id=row.id, sku=row.sku, options=row.options, quantity=row.quantity, customer_id=row.customer_id,
+            special_requests=row.special_requests, notify_url=row.notify_url,
+            promised_date=_aware(row.promised_date),
+            approval_reasons=approval_reasons(row.special_requests, row.price_total, row.quantity, policy),
+            clock=ClockSpec(epoch=self.clock.epoch, scale=self.clock.scale),
+            policy=OrderPolicy(approval_escalation_hours=s.approval_escalation_hours,
+                               delay_margin_hours=s.delay_margin_hours),
+        )
+
+    async def _start(self, row: OrderRow, temporal: Client) -> None:
+        # USE_EXISTING makes this safe to repeat: a retried POST never starts a second workflow.
+        await temporal.start_workflow(
+            "Order", self.workflow_input(row), id=row.id, task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
