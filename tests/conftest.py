@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.temporal",
     "tests.fixtures.database",
+    "tests.fixtures.suppliers",
 ]
