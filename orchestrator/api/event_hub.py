@@ -62,10 +62,10 @@ class EventHub:
         self._subs: set[_Subscriber] = set()
         self._task: asyncio.Task[None] | None = None
         self._hole_since: float | None = None
+        self._ready = asyncio.Event()
 
     async def start(self) -> None:
-        """Begin following the table from its current end."""
-        self.cursor = await asyncio.to_thread(self._max_id)
+        """Begin following the table from its current end (once the database answers)."""
         self._task = asyncio.create_task(self._follow())
 
     async def stop(self) -> None:
@@ -78,6 +78,7 @@ class EventHub:
 
     async def stream(self, after_id: int, order_id: str | None = None) -> AsyncIterator[StreamEvent]:
         """Events after ``after_id`` (for one order, or all), then live ones, in id order, forever."""
+        await self._ready.wait()
         sub = _Subscriber(order_id)
         self._subs.add(sub)
         try:
@@ -90,8 +91,8 @@ class EventHub:
                 if not batch or last >= self.cursor:
                     break
             while True:
-                event = await sub.queue.get()
-                if event is None:
+                live = await sub.queue.get()
+                if live is None:
                     return
                 if sub.overflowed:  # this client fell behind: refill from the database
                     sub.overflowed = False
@@ -99,13 +100,21 @@ class EventHub:
                         last = missed.id
                         yield missed
                     continue
-                if event.id > last:
-                    last = event.id
-                    yield event
+                if live.id > last:
+                    last = live.id
+                    yield live
         finally:
             self._subs.discard(sub)
 
     async def _follow(self) -> None:
+        while True:  # the API starts even when the database is down; /health says so
+            try:
+                self.cursor = await asyncio.to_thread(self._max_id)
+                self._ready.set()
+                break
+            except Exception as exc:
+                log.warning("event reader waiting for the database: %s", exc.__class__.__name__)
+                await asyncio.sleep(1)
         while True:
             try:
                 await self._advance()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from orchestrator.cli import parts
+from orchestrator.cli.catalog import catalog_app
+from orchestrator.cli.orders import demo, order_app
 from orchestrator.cli.up import up
 
 app = typer.Typer(help="c2m: customer-to-manufacturer order orchestration", no_args_is_help=True)
@@ -13,6 +15,9 @@ app.command()(parts.api)
 app.command()(parts.worker)
 app.add_typer(parts.sim_app, name="sim")
 app.add_typer(parts.db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(order_app, name="order")
+app.command()(demo)
 
 
 @app.callback()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +15,7 @@ from rich.table import Table
 from orchestrator.cli import stack
 from orchestrator.cli.supervisor import ChildFailed, Supervisor
 from orchestrator.persistence.migrate import upgrade
+from orchestrator.runtime import shared_clock_epoch
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -50,7 +52,7 @@ async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, qu
         for p in problems:
             console.print(f"[red]✘[/] {p}")
         return 2
-    epoch = stack.shared_clock_epoch(settings)
+    epoch = shared_clock_epoch(settings)
     settings = settings.model_copy(update={"clock_epoch": epoch})
     env = stack.child_env(settings)
     sup = Supervisor(console, stack.log_dir(settings), quiet=quiet)
@@ -92,8 +94,8 @@ class _Interrupted(Exception):
     pass
 
 
-async def _until_stopped(coro: object, stop: asyncio.Event) -> None:
-    task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+async def _until_stopped(coro: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    task = asyncio.ensure_future(coro)
     stopper = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
     if task in done:

@@ -32,8 +32,12 @@ from workflows.order.types import CancelRequest, ChangeRequest, Decision
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
 
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    return None if value is None else _utc(value)
 
 
 def _summary(request: Request, row: OrderRow) -> dict[str, Any]:
@@ -110,7 +114,7 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     return {
         **_summary(request, row),
         "options": row.options, "special_requests": row.special_requests, "status_reason": row.stage_reason,
-        "milestones": [Milestone(id=e["id"], kind=e["kind"], plant_time=_aware(e["plant_time"]),
+        "milestones": [Milestone(id=e["id"], kind=e["kind"], plant_time=_utc(e["plant_time"]),
                                  payload=e["payload"] or {}) for e in trail],
         "plan": row.plan, "work_orders": work_orders, "purchase_orders": purchase_orders,
     }

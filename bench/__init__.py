@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<name>``; each exposes ``run(quick: bool) -> dict``."""
