@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.temporal",
     "tests.fixtures.database",
     "tests.fixtures.suppliers",
+    "tests.fixtures.opcua_plant",
 ]
