@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.suppliers",
     "tests.fixtures.opcua_plant",
+    "tests.fixtures.mes",
 ]

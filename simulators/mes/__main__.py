@@ -1,0 +1,5 @@
+"""``python -m simulators.mes``: run the MES simulator."""
+
+from simulators.mes.cli import main
+
+main()
