@@ -70,7 +70,7 @@ def simulator_specs(settings: Settings, env: dict[str, str]) -> tuple[list[Child
     mes = ChildSpec(
         "mes",
         python_module("orchestrator", "sim", "mes"),
-        lambda: probe_http("mes", f"{settings.resolved_mes_url}/health"),
+        lambda: probe_http("mes", f"{settings.resolved_mes_url}/api/v1/health"),
         env,
     )
     return [opcua, suppliers], [mes]

@@ -38,7 +38,7 @@ async def health(request: Request) -> JSONResponse:
         _probe_database(request),
         probe_temporal(settings.temporal_address),
         probe_opcua("plant_opcua", settings.resolved_opcua_url),
-        probe_http("mes", f"{settings.resolved_mes_url}/health"),
+        probe_http("mes", f"{settings.resolved_mes_url}/api/v1/health"),
         probe_http("suppliers", f"{settings.resolved_suppliers_url}/health"),
     )
     ok = all(r.up for r in results)
