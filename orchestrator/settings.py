@@ -51,11 +51,16 @@ class Settings(BaseSettings):
     catalog_dir: Path = PROJECT_ROOT / "catalog"
     plant_file: Path = PROJECT_ROOT / "plant" / "default.yaml"
     suppliers_file: Path = PROJECT_ROOT / "suppliers" / "default.yaml"
+    stock_file: Path = Field(default=PROJECT_ROOT / "stock" / "initial.yaml",
+                             description="starting stock, loaded once into an empty stock table")
 
     approval_value_threshold: float = Field(default=20_000.0, description="orders above this value wait for a planner")
     approval_max_quantity: int = Field(default=20, description="orders above this quantity wait for a planner")
     approval_escalation_hours: float = Field(default=4.0, description="plant hours before an undecided order escalates")
     delay_margin_hours: float = Field(default=12.0, description="a further slip beyond this re-notifies the customer")
+    quality_check_hours: float = Field(default=2.0, ge=0, description="plant hours of the final quality check")
+    packing_hours: float = Field(default=1.0, ge=0, description="plant hours of packing")
+    transit_hours: float = Field(default=48.0, ge=0, description="plant hours from shipping to delivery")
 
     secret_key: str = DEV_SECRET
     webhook_secret: str = DEV_SECRET

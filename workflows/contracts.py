@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from orchestrator.clock import PlantClock
+
 
 class ClockSpec(BaseModel):
     """The plant clock's parameters (plant = epoch + (wall - epoch) * scale)."""
@@ -20,17 +22,11 @@ class ClockSpec(BaseModel):
 
     def plant_at(self, wall: datetime) -> datetime:
         """Plant time at a wall instant (inside a workflow, pass ``workflow.now()``)."""
-        from orchestrator.clock import PlantClock
-
         return PlantClock(self.epoch, self.scale).plant_at(wall)
 
     def plant_at_now(self) -> datetime:
         """Plant time now from the wall clock: for activities and edges, never inside a workflow."""
-        import time
-
-        from orchestrator.clock import PlantClock
-
-        return PlantClock(self.epoch, self.scale).plant_at(time.time())
+        return PlantClock(self.epoch, self.scale).now()
 
     def wall_timedelta(self, plant: timedelta) -> timedelta:
         """How long a plant duration lasts on the wall clock (for ``workflow.sleep``)."""
@@ -193,3 +189,26 @@ def parse_work_order_id(wo_id: str) -> tuple[str, str, int]:
     if len(parts) != 3 or not parts[2].isdigit():
         raise ValueError(f"not a c2m work order id: {wo_id!r}")
     return parts[0], parts[1], int(parts[2])
+
+
+# --- planner -> scheduler ------------------------------------------------------------------------
+
+PLANNER_COMMAND = "planner_command"
+"""Signal name of :class:`PlannerCommand` (planner API -> plant scheduler)."""
+
+
+class PlannerCommand(BaseModel):
+    """A planner's instruction to the plant scheduler, sent by the planner API.
+
+    ``reschedule``: solve again now. ``move``: keep ``work_order_id`` on ``line`` from now on (it must
+    be capable and not started). ``priority``: set the priority of the work order's order (0 normal,
+    higher is more urgent: a rush). ``continue_as_new``: start a fresh history at the next quiet moment
+    (an operator's tool, e.g. to pick up new workflow code).
+    """
+
+    kind: Literal["reschedule", "move", "priority", "continue_as_new"]
+    work_order_id: str | None = None
+    line: str | None = None
+    priority: int | None = None
+    reason: str = ""
+    requested_by: str = "planner"

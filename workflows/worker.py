@@ -5,32 +5,85 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import httpx
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
+from orchestrator.catalog import load_catalog
+from orchestrator.persistence.db import make_engine
+from orchestrator.plant import load_plant
+from orchestrator.runtime import shared_clock_epoch
 from orchestrator.settings import Settings, load_settings
 from orchestrator.temporal_client import connect_temporal, metrics_runtime
+from workflows.contracts import ClockSpec
+from workflows.lines import LINE_WORKFLOWS, build_line_activities, ensure_line_monitors
+from workflows.order.activities import OrderActivities
+from workflows.order.planning import CatalogPlanner
+from workflows.order.stores import InventoryStores
+from workflows.order.workflow import OrderWorkflow
 from workflows.probe import DurabilityProbeWorkflow, probe_step
+from workflows.scheduler import SCHEDULER_WORKFLOWS, build_scheduler_activities
+from workflows.sourcing import SOURCING_WORKFLOWS, build_sourcing_activities
 
 log = logging.getLogger("c2m.worker")
 
+WORKFLOWS: list[type] = [
+    OrderWorkflow, *SOURCING_WORKFLOWS, *SCHEDULER_WORKFLOWS, *LINE_WORKFLOWS, DurabilityProbeWorkflow,
+]
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Connect to Temporal and run workflows and activities until ``stop`` is set or a signal arrives."""
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None, monitor_lines: bool = True) -> None:
+    """Connect to Temporal and run every workflow and activity until ``stop`` is set or a signal arrives."""
     stop = stop or _stop_on_signals()
+    # Every process must agree on the plant clock: pin the shared epoch before anything reads it.
+    settings = settings.model_copy(update={"clock_epoch": shared_clock_epoch(settings)})
     client = await _connect_with_retry(settings, metrics_runtime(settings.worker_metrics_port, settings.metrics_host))
-    worker = Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=[DurabilityProbeWorkflow],
-        activities=[probe_step],
-    )
-    log.info("worker ready on task queue %s at %s", settings.task_queue, settings.temporal_address)
-    async with worker:
-        await stop.wait()
+    async with httpx.AsyncClient(timeout=10) as http, _mes_adapter(settings) as mes:
+        activities = build_activities(settings, client, mes, http)
+        with ThreadPoolExecutor(max_workers=100, thread_name_prefix="activity") as executor:
+            worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities,
+                            activity_executor=executor, max_concurrent_activities=100)
+            async with worker:
+                if monitor_lines:
+                    plant = load_plant(settings.plant_file)
+                    clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
+                    started = await ensure_line_monitors(client, plant, settings.task_queue, clock)
+                    log.info("line monitors running: %s", ", ".join(started))
+                log.info("worker ready on task queue %s at %s", settings.task_queue, settings.temporal_address)
+                await stop.wait()
     log.info("worker stopped")
+
+
+def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.AsyncClient) -> list:
+    """Every activity of the system, bound to its concrete adapters."""
+    engine = make_engine(settings.resolved_database_url)
+    clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
+
+    async def temporal() -> Client:
+        return client
+
+    orders = OrderActivities(
+        engine=engine, planner=CatalogPlanner(load_catalog(settings.catalog_dir)),
+        stores=InventoryStores(engine, clock), mes=mes, temporal=temporal, http=http,
+        webhook_secret=settings.webhook_secret, task_queue=settings.task_queue, clock=clock,
+    )
+    return [
+        probe_step,
+        *orders.all(),
+        *build_sourcing_activities(settings, engine),
+        *build_scheduler_activities(settings, engine, mes),
+        *build_line_activities(settings, engine, temporal, load_plant(settings.plant_file)),
+    ]
+
+
+def _mes_adapter(settings: Settings) -> Any:
+    from adapters.mes import HttpMesAdapter
+
+    return HttpMesAdapter(settings.resolved_mes_url)
 
 
 async def _connect_with_retry(settings: Settings, runtime: Runtime | None, attempts: int = 60) -> Client:
@@ -55,6 +108,7 @@ def _stop_on_signals() -> asyncio.Event:
 def main(settings: Settings | None = None) -> None:
     """Run a worker with settings from the environment."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO level logs every published value
     asyncio.run(run_worker(settings or load_settings()))
 
 

@@ -8,8 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from orchestrator.api.event_hub import EventHub
-from orchestrator.api.routes import events, health
+from orchestrator.api.routes import events, health, orders, products, suppliers, webhooks
+from orchestrator.api.routes import plant as plant_routes
+from orchestrator.catalog import DEFAULT_PLANT_LINES, SimpleCapacityPromiser, load_catalog
 from orchestrator.persistence.db import make_engine
+from orchestrator.runtime import plant_clock
+from orchestrator.services.intake import Intake
+from orchestrator.services.order_relations import order_relations
 from orchestrator.settings import Settings, load_settings
 
 
@@ -36,8 +41,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # The catalog is checked at start-up: a broken catalog stops the API with every problem listed.
+    app.state.catalog = load_catalog(settings.catalog_dir)
+    # Simple capacity model until the plant scheduler provides promises from the live schedule.
+    app.state.promiser = SimpleCapacityPromiser(DEFAULT_PLANT_LINES)
     app.state.engine = engine
     app.state.event_hub = hub
+    app.state.clock = plant_clock(settings)
+    app.state.intake = Intake(engine, app.state.catalog, app.state.promiser, app.state.clock, settings)
+    app.state.order_relations = order_relations
     app.include_router(health.router)
     app.include_router(events.router)
+    app.include_router(products.router)
+    app.include_router(orders.router)
+    app.include_router(suppliers.router)
+    app.include_router(webhooks.router)
+    app.include_router(plant_routes.router)
     return app

@@ -27,7 +27,7 @@ class OrderCreate(BaseModel):
 
     sku: str = Field(min_length=1, max_length=80, examples=["aircon-split"])
     options: dict[str, Any] = Field(default_factory=dict,
-                                    examples=[{"exterior_colour": "white", "self_cleaning": True}])
+                                    examples=[{"colour": "white", "self_cleaning": True}])
     quantity: int = Field(default=1, ge=1, le=10_000)
     customer: Customer
     special_requests: str | None = Field(default=None, max_length=2000)

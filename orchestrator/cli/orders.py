@@ -23,7 +23,7 @@ ApiOption = Annotated[str | None, typer.Option("--api", help="API base URL (defa
 
 SEED_EXAMPLE = {
     "sku": "aircon-split",
-    "options": {"exterior_colour": "white", "self_cleaning": True},
+    "options": {"colour": "white", "self_cleaning": True},
     "quantity": 1,
     "customer": {"name": "Li Wei", "email": "li.wei@example.com"},
 }
@@ -164,7 +164,9 @@ def demo(api: ApiOption = None, timeout: float = 900) -> None:
     others = [
         {"sku": "ebike-city", "options": {}, "quantity": 2,
          "customer": {"name": "Anna Berg", "email": "anna@example.com"}},
-        {"sku": "suit-mtm", "options": {}, "quantity": 1,
+        {"sku": "suit-mtm", "quantity": 1,
+         "options": {"fabric": "wool_navy", "height": 180, "chest": 100, "waist": 86, "seat": 102, "shoulder": 46,
+                     "sleeve": 64, "jacket_length": 76, "inseam": 82, "monogram": "ZM"},
          "customer": {"name": "Zhang Min", "email": "zhang.min@example.com"},
          "special_requests": "monogram in gold thread, please"},
     ]

@@ -81,3 +81,13 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     s = load_settings()
     upgrade(s.resolved_database_url, revision)
     console.print(f"[green]✔[/] database at revision {current(s.resolved_database_url)}")
+
+
+@db_app.command("seed")
+def db_seed() -> None:
+    """Load the starting stock (C2M_STOCK_FILE) into an empty stock table."""
+    from orchestrator.persistence.migrate import seed_stock
+
+    loaded = seed_stock(load_settings())
+    console.print(f"[green]✔[/] {loaded} items of starting stock loaded" if loaded
+                  else "stock table already holds stock; nothing loaded")

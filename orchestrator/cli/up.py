@@ -14,7 +14,7 @@ from rich.table import Table
 
 from orchestrator.cli import stack
 from orchestrator.cli.supervisor import ChildFailed, Supervisor
-from orchestrator.persistence.migrate import upgrade
+from orchestrator.persistence.migrate import seed_stock, upgrade
 from orchestrator.runtime import shared_clock_epoch
 from orchestrator.settings import Settings, load_settings
 
@@ -30,6 +30,8 @@ def up(
     time_scale: Annotated[float | None, typer.Option(help="plant seconds per wall second")] = None,
     var_dir: Annotated[Path | None, typer.Option(help="runtime state folder (default var/)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="do not echo the children's logs")] = False,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="start no worker (run `c2m worker` yourself, "
+                                                                "e.g. several)")] = False,
 ) -> None:
     """Start Temporal, the simulators, the API and a worker; stop them all on Ctrl-C or SIGTERM."""
     overrides: dict[str, object] = {}
@@ -42,11 +44,12 @@ def up(
     if var_dir:
         overrides["var_dir"] = var_dir.resolve()
     settings = load_settings(**overrides)
-    code = asyncio.run(_run(settings, embedded_temporal=temporal is None, simulators=not no_sim, quiet=quiet))
+    code = asyncio.run(_run(settings, embedded_temporal=temporal is None, simulators=not no_sim, quiet=quiet,
+                            worker=not no_worker))
     raise typer.Exit(code)
 
 
-async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, quiet: bool) -> int:
+async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, quiet: bool, worker: bool) -> int:
     problems = stack.port_problems(settings, embedded_temporal, simulators)
     if problems:
         for p in problems:
@@ -67,14 +70,17 @@ async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, qu
     try:
         console.print("[dim]migrating the app database…[/]")
         await asyncio.to_thread(upgrade, settings.resolved_database_url)
-        console.print(f"[green]✔[/] database ready ({_redact(settings.resolved_database_url)})")
+        seeded = await asyncio.to_thread(seed_stock, settings)
+        console.print(f"[green]✔[/] database ready ({_redact(settings.resolved_database_url)}"
+                      + (f", {seeded} items of starting stock loaded)" if seeded else ")"))
         first = [stack.temporal_spec(settings)] if embedded_temporal else []
         second: list = []
         if simulators:
             sims, mes = stack.simulator_specs(settings, env)
             first += sims
             second += mes
-        for stage in (first, second, stack.app_specs(settings, env)):
+        apps = [spec for spec in stack.app_specs(settings, env) if worker or spec.name != "worker"]
+        for stage in (first, second, apps):
             if stage and not stop.is_set():
                 await _until_stopped(sup.start_stage(stage), stop)
         if not stop.is_set():

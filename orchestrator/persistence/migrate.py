@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from orchestrator.persistence.db import normalise_url
+from orchestrator.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -37,5 +38,18 @@ def current(url: str) -> str | None:
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def seed_stock(settings: Settings) -> int:
+    """Load the starting stock file into an empty stock table; returns how many items were loaded."""
+    from orchestrator.persistence.db import make_engine
+    from orchestrator.persistence.inventory_repo import seed_stock_from_file
+    from orchestrator.runtime import plant_clock
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        return seed_stock_from_file(engine, plant_clock(settings).now(), settings.stock_file)
     finally:
         engine.dispose()

@@ -109,7 +109,8 @@ class Intake:
             approval_reasons=approval_reasons(row.special_requests, row.price_total, row.quantity, policy),
             clock=ClockSpec(epoch=self.clock.epoch, scale=self.clock.scale),
             policy=OrderPolicy(approval_escalation_hours=s.approval_escalation_hours,
-                               delay_margin_hours=s.delay_margin_hours),
+                               delay_margin_hours=s.delay_margin_hours, quality_check_hours=s.quality_check_hours,
+                               packing_hours=s.packing_hours, transit_hours=s.transit_hours),
         )
 
     async def _start(self, row: OrderRow, temporal: Client) -> None:

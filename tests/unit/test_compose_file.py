@@ -11,8 +11,22 @@ from orchestrator.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Refuses duplicate keys, which plain YAML loading silently resolves to the last one."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    keys = [k.value for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+    dupes = {k for k in keys if keys.count(k) > 1}
+    assert not dupes, f"docker-compose.yml line {node.start_mark.line + 1}: duplicate keys {sorted(dupes)}"
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 def _compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return yaml.load((ROOT / "docker-compose.yml").read_text(), Loader=_StrictLoader)
 
 
 def _c2m_services(compose: dict) -> dict[str, dict]:

@@ -108,7 +108,7 @@ class OrderSteps:
         if reserved.shortages:
             await self.set_stage(Stage.SOURCING, {"shortages": [s.model_dump() for s in reserved.shortages]},
                                  f"sourcing-r{revision}")
-            need_by = self.plant_now() + timedelta(days=3)
+            need_by = self.materials_needed_by(plan)
             children = [
                 workflow.execute_child_workflow(
                     "Sourcing",
@@ -278,6 +278,12 @@ class OrderSteps:
 
     def plant_now(self) -> datetime:
         return self.clock.plant_at(workflow.now())
+
+    def materials_needed_by(self, plan: OrderPlan) -> datetime:
+        """When bought materials must arrive for production to end by its due time (at least a day out)."""
+        work = timedelta(minutes=sum(op.setup_minutes + op.quantity * op.run_minutes_per_unit
+                                     for op in plan.operations))
+        return max(self.production_due() - work, self.plant_now() + timedelta(days=1))
 
     def production_due(self) -> datetime:
         return self.inp.promised_date - self.inp.policy.fulfilment().after_production()

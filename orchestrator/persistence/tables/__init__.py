@@ -1,5 +1,19 @@
 """SQLModel tables, one module per area; importing this package registers them all on the metadata."""
 
+from orchestrator.persistence.tables.inventory import GoodsReceiptRow, ReservationRow, StockRow
 from orchestrator.persistence.tables.orders import EventRow, OrderRow
+from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
+from orchestrator.persistence.tables.purchasing import PurchaseOrderRow, SupplierHistoryRow, WebhookDeliveryRow
 
-__all__ = ["EventRow", "OrderRow"]
+__all__ = [
+    "EventRow",
+    "GoodsReceiptRow",
+    "LineStatusRow",
+    "OrderRow",
+    "PurchaseOrderRow",
+    "ReservationRow",
+    "StockRow",
+    "SupplierHistoryRow",
+    "WebhookDeliveryRow",
+    "WorkOrderRow",
+]

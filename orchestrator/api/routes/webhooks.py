@@ -1,0 +1,104 @@
+"""``POST /api/webhooks/despatch-advice``: suppliers' ASNs, verified and forwarded to their sourcing workflow.
+
+1. The ``X-C2M-Signature`` header must be a fresh HMAC of the exact body under ``C2M_WEBHOOK_SECRET``
+   and must not have been accepted before: 401 otherwise (logged), so a forged, stale or replayed
+   request changes nothing.
+2. The body is parsed as a UBL DespatchAdvice (422 when it is not one).
+3. The PO is looked up in ``purchase_orders`` (404 when it is not ours); the ASN is noted on it and
+   recorded as an ``asn_received`` event, idempotently.
+4. The PO's sourcing workflow gets the ``asn_received`` signal. A workflow that has finished (the need
+   was cancelled) is not an error: the ASN is recorded, 200. When Temporal cannot be reached the answer
+   is 503 and the supplier retries (its retry is not taken for a replay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from temporalio.service import RPCError, RPCStatusCode
+
+from adapters.suppliers import parse_despatch_advice
+from orchestrator.api.temporal import get_temporal
+from orchestrator.clock import PlantClock
+from orchestrator.persistence import purchasing_repo
+from orchestrator.ports.suppliers import DespatchAdvice, SupplierProtocolError
+from orchestrator.settings import Settings
+from orchestrator.webhooks import DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, WebhookSignatureError, verify
+
+router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+log = logging.getLogger("c2m.webhooks")
+ASN_SIGNAL = "asn_received"
+ENDPOINT = "despatch-advice"
+
+
+@router.post("/despatch-advice", summary="A supplier's despatch advice (ASN)")
+async def despatch_advice(request: Request) -> dict[str, str]:
+    """Verify, record and forward an ASN to the sourcing workflow of its purchase order."""
+    settings: Settings = request.app.state.settings
+    engine = request.app.state.engine
+    body = await request.body()
+    header = request.headers.get(SIGNATURE_HEADER)
+    peer = request.client.host if request.client else "?"
+    try:
+        verify(settings.webhook_secret, header, body, time.time())
+    except WebhookSignatureError as exc:
+        log.warning("refused despatch advice from %s: %s", peer, exc)
+        raise HTTPException(401, f"signature refused: {exc}") from exc
+    digest = hashlib.sha256((header or "").encode()).hexdigest()
+    keep = timedelta(seconds=2 * DEFAULT_TOLERANCE_SECONDS)
+    fresh = await asyncio.to_thread(
+        purchasing_repo.remember_signature, engine, digest, ENDPOINT, datetime.now(UTC), keep)
+    if not fresh:
+        log.warning("refused replayed despatch advice from %s", peer)
+        raise HTTPException(401, "signature refused: this signed request was already accepted (replay)")
+    try:
+        return await _accept(request, settings, body)
+    except BaseException:
+        # Not processed: the sender's retry of these exact bytes must not count as a replay.
+        await asyncio.to_thread(purchasing_repo.forget_signature, engine, digest)
+        raise
+
+
+async def _accept(request: Request, settings: Settings, body: bytes) -> dict[str, str]:
+    try:
+        asn = parse_despatch_advice(body)
+    except SupplierProtocolError as exc:
+        raise HTTPException(422, f"not a readable DespatchAdvice: {exc.detail}") from exc
+    engine = request.app.state.engine
+    plant_now = _plant_clock(settings).now()
+
+    def record() -> purchasing_repo.PurchaseOrderRow | None:
+        with engine.begin() as conn:
+            return purchasing_repo.record_asn(conn, asn, plant_now)
+
+    po = await asyncio.to_thread(record)
+    if po is None:
+        raise HTTPException(
+            404, f"despatch advice {asn.asn_id} refers to purchase order {asn.po_id!r} of supplier "
+                 f"{asn.supplier!r}, which this buyer never placed; check the OrderReference",
+        )
+    delivered = await _signal(request, po.workflow_id, asn)
+    log.info("despatch advice %s for %s (%s) %s", asn.asn_id, asn.po_id, asn.supplier, delivered)
+    return {"status": delivered, "po_id": asn.po_id, "asn_id": asn.asn_id, "workflow_id": po.workflow_id}
+
+
+async def _signal(request: Request, workflow_id: str, asn: DespatchAdvice) -> str:
+    client = await get_temporal(request)
+    try:
+        await client.get_workflow_handle(workflow_id).signal(ASN_SIGNAL, asn)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return "recorded"  # the sourcing workflow has finished (e.g. cancelled): nothing to wake
+        raise HTTPException(503, f"the workflow engine did not take the ASN ({exc.status.name}); retry") from exc
+    return "forwarded"
+
+
+def _plant_clock(settings: Settings) -> PlantClock:
+    if settings.clock_epoch is None:
+        return PlantClock(0.0, 1.0)  # unscaled: plant time is wall time
+    return PlantClock(settings.clock_epoch, settings.time_scale)

@@ -1,0 +1,143 @@
+"""Orders through the running system: API -> Temporal workflows -> simulators, and back to the API.
+
+One stack (``c2m up`` on free ports, plant clock ×3600, plentiful stock) serves the module; each test
+places its own orders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orchestrator.orders.stages import HAPPY_PATH
+from tests.e2e.stack import Stack, plentiful_stock
+
+pytestmark = pytest.mark.slow
+
+SEED_EXAMPLE = {
+    "sku": "aircon-split",
+    "options": {"colour": "white", "self_cleaning": True},
+    "quantity": 1,
+    "customer": {"name": "Li Wei", "email": "li.wei@example.com"},
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    var_dir = tmp_path_factory.mktemp("order-path")
+    env = {
+        "C2M_TIME_SCALE": "3600",
+        "C2M_STOCK_FILE": str(plentiful_stock(var_dir / "stock.yaml")),
+        "C2M_TRANSIT_HOURS": "4",
+        "C2M_QUALITY_CHECK_HOURS": "1",
+        "C2M_PACKING_HOURS": "1",
+    }
+    s = Stack(var_dir / "var", env)
+    s.start()
+    s.start_worker()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _stages(order: dict) -> list[str]:
+    return [m["payload"]["stage"] for m in order["milestones"] if m["kind"] == "stage"]
+
+
+def test_the_seed_example_reaches_delivery_with_a_gapless_trail(stack: Stack) -> None:
+    placed = stack.place(SEED_EXAMPLE, key=str(uuid.uuid4()))
+    assert placed["status"] == "received"
+    assert placed["tracking_url"].startswith(f"{stack.api}/track/{placed['id']}?token=")
+
+    done = stack.wait_for(placed["id"], {"delivered"}, timeout=240)
+    stages = _stages(done)
+    expected = [s.value for s in HAPPY_PATH if s.value not in ("awaiting_approval", "sourcing")]
+    assert stages == expected, f"trail {stages}"
+    ids = [m["id"] for m in done["milestones"]]
+    assert ids == sorted(ids)
+
+    operations = {op["op_id"] for op in done["plan"]["operations"]}
+    assert any("self_cleaning" in op for op in operations), operations
+    items = {m["item"] for m in done["plan"]["materials"]}
+    assert any("white" in i or "ral9016" in i for i in items), items
+    assert any("self-cleaning" in i for i in items), items
+    assert done["work_orders"], "the order's work orders are listed"
+    assert {wo["state"] for wo in done["work_orders"]} == {"completed"}
+    assert done["eta"] is not None
+
+
+def test_a_repeated_post_with_the_same_key_returns_the_same_order(stack: Stack) -> None:
+    key = str(uuid.uuid4())
+    first = stack.place(SEED_EXAMPLE, key=key)
+    again = httpx.post(f"{stack.api}/api/orders", json=SEED_EXAMPLE, headers={"Idempotency-Key": key}, timeout=30)
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    listed = httpx.get(f"{stack.api}/api/orders", params={"limit": 200}, timeout=30).json()
+    assert [o["id"] for o in listed["items"]].count(first["id"]) == 1
+
+
+def test_an_invalid_configuration_is_refused_with_every_problem(stack: Stack) -> None:
+    body = {**SEED_EXAMPLE, "options": {"colour": "purple", "capacity": "18k", "inverter": False, "turbo": True}}
+    resp = httpx.post(f"{stack.api}/api/orders", json=body, timeout=30)
+    assert resp.status_code == 422
+    options = {e["option"] for e in resp.json()["detail"]["errors"]}
+    assert {"colour", "turbo"} <= options
+
+
+def test_a_cancelled_order_leaves_nothing_reserved_or_at_the_mes(stack: Stack) -> None:
+    placed = stack.place({**SEED_EXAMPLE, "quantity": 3}, key=str(uuid.uuid4()))
+    stack.wait_for(placed["id"], {"scheduled", "in_production"}, timeout=120)
+    resp = stack.post(f"/api/orders/{placed['id']}/cancel", {"reason": "changed my mind"})
+    assert resp.status_code == 200, resp.text
+    done = stack.wait_for(placed["id"], {"cancelled"}, timeout=120)
+    kinds = [m["kind"] for m in done["milestones"]]
+    assert "compensation" in kinds
+    steps = [m["payload"]["step"] for m in done["milestones"] if m["kind"] == "compensation"]
+    assert steps == ["withdraw_work_orders", "release_reservations"], "compensations run in reverse order"
+
+    mes_jobs = httpx.get(f"{stack.mes}/api/v1/job-orders", timeout=10).json()
+    jobs = mes_jobs if isinstance(mes_jobs, list) else mes_jobs.get("JobResponses", mes_jobs.get("items", []))
+    mine = [j for j in jobs if str(j.get("JobOrderID", "")).startswith(placed["id"])]
+    assert mine, "its work orders reached the MES"
+    assert all(j["JobState"] in ("Withdrawn", "Aborted", "Completed") for j in mine), mine
+
+    db = sqlite3.connect(Path(stack.env["C2M_VAR_DIR"]) / "c2m.db")
+    held = db.execute("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE order_id = ? AND released_at IS NULL",
+                      (placed["id"],)).fetchone()[0]
+    assert held == 0
+
+
+def test_a_change_is_accepted_before_production_and_refused_after(stack: Stack) -> None:
+    body = {**SEED_EXAMPLE, "special_requests": "the unit must fit a narrow balcony"}
+    placed = stack.place(body, key=str(uuid.uuid4()))
+    stack.wait_for(placed["id"], {"awaiting_approval"}, timeout=60)
+
+    changed = stack.post(f"/api/orders/{placed['id']}/changes", {"options": {"colour": "silver"}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["revision"] == 1
+
+    assert stack.post(f"/api/orders/{placed['id']}/approve", {"comment": "balcony fit checked"}).status_code == 200
+    stack.wait_for(placed["id"], {"in_production", "quality_check", "packed", "shipped", "delivered"}, timeout=180)
+    refused = stack.post(f"/api/orders/{placed['id']}/changes", {"options": {"colour": "white"}})
+    assert refused.status_code == 409
+    assert "production has already started" in refused.json()["detail"]
+    done = stack.wait_for(placed["id"], {"delivered"}, timeout=240)
+    assert done["options"]["colour"] == "silver" or any(
+        m["kind"] == "configuration_changed" and m["payload"]["options"]["colour"] == "silver"
+        for m in done["milestones"])
+
+
+def test_a_rejected_order_ends_rejected_with_the_comment(stack: Stack) -> None:
+    placed = stack.place({**SEED_EXAMPLE, "special_requests": "paint it gold"}, key=str(uuid.uuid4()))
+    stack.wait_for(placed["id"], {"awaiting_approval"}, timeout=60)
+    assert stack.post(f"/api/orders/{placed['id']}/reject", {"comment": "we cannot paint gold"}).status_code == 200
+    done = stack.wait_for(placed["id"], {"rejected"}, timeout=60)
+    assert done["status_reason"] == "we cannot paint gold"
+    not_waiting = stack.post(f"/api/orders/{placed['id']}/approve")
+    assert not_waiting.status_code == 409

@@ -1,0 +1,222 @@
+"""From stored work orders to a schedule request, and from the schedule back to planned windows.
+
+Pure functions (no I/O, ``now`` passed in), so the scheduler activity stays a thin shell around them
+and they can be tested alone. An operation in the request is ``<order>.<op>``: unique in the plant,
+whatever attempt its current work order is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from orchestrator.persistence.tables.plant import WorkOrderRow
+from orchestrator.persistence.work_orders_repo import PlannedWindow, PlanState
+from orchestrator.plant import Plant
+from orchestrator.scheduling import (
+    AssignmentState,
+    Downtime,
+    DowntimeKind,
+    Line,
+    Operation,
+    Placement,
+    Schedule,
+    ScheduleRequest,
+    Started,
+)
+from orchestrator.scheduling.validation import topological_order
+from workflows.contracts import BookingRequest
+
+# How far ahead shift calendars are turned into downtime: beyond it a line counts as always working.
+CALENDAR_HORIZON = timedelta(days=14)
+# A fault whose expected recovery has passed without a recovery keeps the line out this much longer.
+DEFAULT_REPAIR = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class LineFault:
+    """A line the scheduler plans no work on before ``until``."""
+
+    line: str
+    since: datetime
+    until: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How hard and how far ahead to plan."""
+
+    time_limit_seconds: float = 3.0
+    frozen_window_minutes: float = 60.0
+    num_workers: int = 2
+
+
+def op_key(order_id: str, op_id: str) -> str:
+    """The request's operation id for an order's operation."""
+    return f"{order_id}.{op_id}"
+
+
+def weight_of(priority: int) -> float:
+    """Job weight from an order priority: 0 (normal) weighs 1, each step of priority one more."""
+    return 1.0 + max(0, priority)
+
+
+def nominal_seconds(minutes: float) -> float:
+    """Plant seconds at the line's nominal speed (the line itself divides by its speed factor)."""
+    return round(minutes * 60.0, 3)
+
+
+def plant_lines(plant: Plant, faults: Mapping[str, LineFault], now: datetime) -> tuple[Line, ...]:
+    """The scheduler's lines: capabilities, speed, shift gaps ahead, and open fault windows."""
+    lines = []
+    for line in plant.lines.values():
+        downtime = list(_shift_gaps(plant, line.id, now))
+        fault = faults.get(line.id)
+        if fault is not None:
+            repair = timedelta(minutes=line.reliability.mttr_minutes) or DEFAULT_REPAIR
+            until = fault.until if fault.until > now else now + repair
+            downtime.append(Downtime(min(fault.since, now), until, DowntimeKind.FAULT, fault.reason))
+        lines.append(Line(line.id, frozenset(str(c) for c in line.capabilities), line.speed_factor, tuple(downtime)))
+    return tuple(lines)
+
+
+def _shift_gaps(plant: Plant, line_id: str, now: datetime) -> Iterable[Downtime]:
+    end = now + CALENDAR_HORIZON
+    t = now
+    for window in plant.calendar_for(line_id).working_windows(now, end):
+        if window.start > t:
+            yield Downtime(t, window.start, DowntimeKind.SHIFT, "outside shifts")
+        t = max(t, window.end)
+    if t < end:
+        yield Downtime(t, end, DowntimeKind.SHIFT, "outside shifts")
+
+
+def operations_of(
+    rows: Sequence[WorkOrderRow], now: datetime, frozen_window_minutes: float,
+    unavailable: Collection[str] = frozenset(),
+) -> tuple[Operation, ...]:
+    """One operation per open work order.
+
+    Running and held work orders are fixed where the line took them; released ones planned to start
+    within the frozen window keep their line and start, unless a planner pinned them elsewhere or
+    their line is ``unavailable`` (faulted: waiting work must be free to go to another line, even
+    work whose planned start has passed). Predecessors already finished are left out: their
+    constraint is met.
+    """
+    open_keys = {op_key(r.order_id, r.op_id) for r in rows}
+    window_end = now + timedelta(minutes=frozen_window_minutes)
+    operations = []
+    for r in rows:
+        state = PlanState(r.state)
+        started = Started(r.line, r.actual_start or now) if state in (PlanState.RUNNING, PlanState.HELD) else None
+        frozen = None
+        if (state is PlanState.RELEASED and r.planned_start is not None and r.planned_start < window_end
+                and r.pinned_line in (None, r.line) and r.line not in unavailable):
+            frozen = Placement(r.line, r.planned_start)
+        operations.append(Operation(
+            id=op_key(r.order_id, r.op_id),
+            job_id=r.order_id,
+            op_type=r.op_type,
+            quantity=r.quantity,
+            setup_minutes=r.setup_minutes,
+            run_minutes_per_unit=r.run_minutes_per_unit,
+            predecessors=tuple(k for p in r.predecessors if (k := op_key(r.order_id, p)) in open_keys),
+            release=r.release_at,
+            due=r.due,
+            weight=weight_of(r.priority),
+            pinned_line=None if started else r.pinned_line,
+            started=started,
+            frozen=frozen,
+        ))
+    return tuple(operations)
+
+
+def schedulable(rows: Sequence[WorkOrderRow], plant: Plant) -> tuple[list[WorkOrderRow], list[str]]:
+    """The rows the plant can place, and a note for each it cannot (no capable line any more)."""
+    keep, notes = [], []
+    for r in rows:
+        state = PlanState(r.state)
+        if state in (PlanState.RUNNING, PlanState.HELD):
+            if r.line in plant.lines:
+                keep.append(r)
+            else:
+                notes.append(f"work order {r.id} runs on {r.line}, which the plant file no longer has")
+            continue
+        if not plant.lines_for(r.op_type):
+            notes.append(f"work order {r.id}: no line can do {r.op_type!r} any more; it is not scheduled")
+            continue
+        if r.pinned_line is not None and not (r.pinned_line in plant.lines and plant.line(r.pinned_line).can_do(
+                r.op_type)):
+            r = r.model_copy(update={"pinned_line": None})
+            notes.append(f"work order {r.id}: its pinned line cannot do {r.op_type!r}; the pin is ignored")
+        keep.append(r)
+    return keep, notes
+
+
+def build_request(
+    rows: Sequence[WorkOrderRow], plant: Plant, faults: Mapping[str, LineFault], now: datetime,
+    settings: SolverSettings,
+) -> ScheduleRequest:
+    """The schedule request for these open work orders (see :func:`schedulable` to filter first)."""
+    return ScheduleRequest(
+        now=now,
+        lines=plant_lines(plant, faults, now),
+        operations=operations_of(rows, now, settings.frozen_window_minutes, set(faults)),
+        frozen_window_minutes=settings.frozen_window_minutes,
+        time_limit_seconds=settings.time_limit_seconds,
+        num_workers=settings.num_workers,
+    )
+
+
+def planned_windows(schedule: Schedule, rows: Sequence[WorkOrderRow]) -> list[PlannedWindow]:
+    """Where the schedule puts each work order (running ones keep line and start, get a new end)."""
+    by_key = {op_key(r.order_id, r.op_id): r for r in rows}
+    windows = []
+    for a in schedule.assignments:
+        row = by_key.get(a.op_id)
+        if row is None or a.state is AssignmentState.DONE:
+            continue
+        if a.state is AssignmentState.RUNNING:
+            windows.append(PlannedWindow(row.id, row.line, row.planned_start or a.start, a.end))
+        else:
+            windows.append(PlannedWindow(row.id, a.line_id, a.start, a.end))
+    return windows
+
+
+def booking_problems(booking: BookingRequest, plant: Plant) -> list[str]:
+    """Why a booking cannot be planned (empty when it can); each problem says what and where."""
+    where = f"booking of order {booking.order_id}"
+    problems = []
+    if not booking.order_id or "." in booking.order_id:
+        problems.append(f"{where}: the order id must be non-empty and contain no dots")
+    if not booking.operations:
+        problems.append(f"{where}: it has no operations")
+    ids = [op.op_id for op in booking.operations]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        problems.append(f"{where}: operation ids {twice} appear more than once")
+    for op in booking.operations:
+        at = f"{where}, operation {op.op_id}"
+        if not op.op_id or "." in op.op_id:
+            problems.append(f"{at}: operation ids must be non-empty and contain no dots")
+        if not plant.lines_for(op.op_type):
+            problems.append(f"{at}: no line of the plant can do {op.op_type!r}")
+        if op.quantity < 1:
+            problems.append(f"{at}: quantity must be at least 1, got {op.quantity}")
+        if op.setup_minutes < 0 or op.run_minutes_per_unit < 0:
+            problems.append(f"{at}: setup and run minutes must not be negative")
+        unknown = [p for p in op.predecessors if p not in ids]
+        if unknown:
+            problems.append(f"{at}: predecessors {unknown} are not operations of this booking")
+    for name, value in (("release_at", booking.release_at), ("due", booking.due)):
+        if value.tzinfo is None:
+            problems.append(f"{where}: {name} must be timezone-aware")
+    if not problems:
+        try:
+            topological_order(Operation(op.op_id, booking.order_id, op.op_type, predecessors=tuple(op.predecessors))
+                              for op in booking.operations)
+        except ValueError as cycle:
+            problems.append(f"{where}: {cycle}")
+    return problems
