@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from orchestrator.api.event_hub import EventHub
 from orchestrator.api.routes import events, health, orders, products, suppliers, webhooks
 from orchestrator.api.routes import plant as plant_routes
-from orchestrator.catalog import DEFAULT_PLANT_LINES, SimpleCapacityPromiser, load_catalog
+from orchestrator.catalog import load_catalog
 from orchestrator.persistence.db import make_engine
+from orchestrator.plant import load_plant
 from orchestrator.runtime import plant_clock
 from orchestrator.services.intake import Intake
 from orchestrator.services.order_relations import order_relations
+from orchestrator.services.schedule_promise import PromisePolicy, SchedulePromiser, supplier_lead_days
 from orchestrator.settings import Settings, load_settings
 
 
@@ -43,8 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The catalog is checked at start-up: a broken catalog stops the API with every problem listed.
     app.state.catalog = load_catalog(settings.catalog_dir)
-    # Simple capacity model until the plant scheduler provides promises from the live schedule.
-    app.state.promiser = SimpleCapacityPromiser(DEFAULT_PLANT_LINES)
+    # Promises come from the live plant schedule, real stock and the suppliers' lead times.
+    app.state.promiser = SchedulePromiser(
+        engine, load_plant(settings.plant_file), supplier_lead_days(settings.suppliers_file),
+        PromisePolicy(after_production=timedelta(hours=settings.quality_check_hours + settings.packing_hours
+                                                 + settings.transit_hours)),
+    )
     app.state.engine = engine
     app.state.event_hub = hub
     app.state.clock = plant_clock(settings)

@@ -130,3 +130,32 @@ class Stack:
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         return httpx.post(f"{self.api}{path}", json=body or {}, timeout=60)
+
+
+def fast_suppliers(path: Path, factor: float = 0.05) -> Path:
+    """The default supplier file with lead and transit times shortened by ``factor`` (tests run faster)."""
+    data = yaml.safe_load((ROOT / "suppliers" / "default.yaml").read_text())
+    for supplier in data["suppliers"]:
+        if "transit_days" in supplier:
+            supplier["transit_days"] = round(supplier["transit_days"] * factor, 3)
+        for part in supplier["parts"]:
+            lead = part["lead_time_days"]
+            part["lead_time_days"] = {k: round(v * factor, 3) for k, v in lead.items()} if isinstance(lead, dict) \
+                else round(lead * factor, 3)
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def save_history(stack: Stack, workflow_id: str, path: Path) -> None:
+    """Write a workflow's event history as JSON (for the replay tests' fixtures)."""
+    import asyncio
+
+    from orchestrator.temporal_client import connect_temporal
+
+    async def fetch() -> str:
+        client = await connect_temporal(stack.env["C2M_TEMPORAL_ADDRESS"])
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        return history.to_json()
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(asyncio.run(fetch()))

@@ -6,7 +6,7 @@ places its own orders.
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +15,10 @@ import httpx
 import pytest
 
 from orchestrator.orders.stages import HAPPY_PATH
-from tests.e2e.stack import Stack, plentiful_stock
+from orchestrator.persistence.db import make_engine
+from orchestrator.persistence.inventory_repo import reservations_of
+from orchestrator.services.order_relations import order_relations
+from tests.e2e.stack import Stack, plentiful_stock, save_history
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +49,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s.stop()
 
 
+CAPTURE = os.environ.get("C2M_CAPTURE_HISTORIES")  # a folder: save the orders' histories for replay tests
+
+
+def _capture(stack: Stack, name: str, order_id: str) -> None:
+    if CAPTURE:
+        save_history(stack, order_id, Path(CAPTURE) / f"order_{name}.json")
+
+
+def work_orders_rows(engine, order_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return order_relations(engine, order_id)[0]
+
+
 def _stages(order: dict) -> list[str]:
     return [m["payload"]["stage"] for m in order["milestones"] if m["kind"] == "stage"]
 
@@ -70,6 +85,7 @@ def test_the_seed_example_reaches_delivery_with_a_gapless_trail(stack: Stack) ->
     assert done["work_orders"], "the order's work orders are listed"
     assert {wo["state"] for wo in done["work_orders"]} == {"completed"}
     assert done["eta"] is not None
+    _capture(stack, "happy_path", placed["id"])
 
 
 def test_a_repeated_post_with_the_same_key_returns_the_same_order(stack: Stack) -> None:
@@ -107,10 +123,14 @@ def test_a_cancelled_order_leaves_nothing_reserved_or_at_the_mes(stack: Stack) -
     assert mine, "its work orders reached the MES"
     assert all(j["JobState"] in ("Withdrawn", "Aborted", "Completed") for j in mine), mine
 
-    db = sqlite3.connect(Path(stack.env["C2M_VAR_DIR"]) / "c2m.db")
-    held = db.execute("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE order_id = ? AND released_at IS NULL",
-                      (placed["id"],)).fetchone()[0]
-    assert held == 0
+    engine = make_engine(f"sqlite:///{Path(stack.env['C2M_VAR_DIR']) / 'c2m.db'}")
+    try:
+        assert reservations_of(engine, placed["id"]) == {}, "nothing stays reserved"
+        assert [wo["state"] for wo in work_orders_rows(engine, placed["id"]) if wo["state"] not in
+                ("withdrawn", "completed", "aborted")] == []
+    finally:
+        engine.dispose()
+    _capture(stack, "cancel", placed["id"])
 
 
 def test_a_change_is_accepted_before_production_and_refused_after(stack: Stack) -> None:
@@ -131,6 +151,7 @@ def test_a_change_is_accepted_before_production_and_refused_after(stack: Stack) 
     assert done["options"]["colour"] == "silver" or any(
         m["kind"] == "configuration_changed" and m["payload"]["options"]["colour"] == "silver"
         for m in done["milestones"])
+    _capture(stack, "change_and_approval", placed["id"])
 
 
 def test_a_rejected_order_ends_rejected_with_the_comment(stack: Stack) -> None:
@@ -141,3 +162,4 @@ def test_a_rejected_order_ends_rejected_with_the_comment(stack: Stack) -> None:
     assert done["status_reason"] == "we cannot paint gold"
     not_waiting = stack.post(f"/api/orders/{placed['id']}/approve")
     assert not_waiting.status_code == 409
+    _capture(stack, "rejected", placed["id"])

@@ -12,11 +12,14 @@ from fastapi.testclient import TestClient
 
 from orchestrator.api.app import create_app
 from orchestrator.catalog import BomRow, CatalogInvalid, Promise, RoutedOperation
+from orchestrator.persistence.migrate import upgrade
 from orchestrator.settings import Settings
 
 
 def _client(tmp_path: Path, **overrides: object) -> TestClient:
-    return TestClient(create_app(Settings(var_dir=tmp_path, **overrides)))  # type: ignore[arg-type]
+    settings = Settings(var_dir=tmp_path, **overrides)  # type: ignore[arg-type]
+    upgrade(settings.resolved_database_url)  # quotes read the live schedule and stock
+    return TestClient(create_app(settings))
 
 
 @pytest.fixture

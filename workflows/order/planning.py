@@ -50,13 +50,13 @@ def plan_from_quote(sku: str, q: Quote) -> OrderPlan:
     """Operations (with precedence) and the leaf materials of a valid quote, summed per item."""
     operations = [
         OperationSpec(
-            op_id=op.id.replace("/", "~"),
+            op_id=op.id.replace("/", ":"),
             name=op.name,
             op_type=op.work_centre_type,
             setup_minutes=op.setup_minutes,
             run_minutes_per_unit=op.run_minutes_per_unit,
             quantity=max(1, math.ceil(op.quantity - 1e-9)),
-            predecessors=[p.replace("/", "~") for p in op.predecessors],
+            predecessors=[p.replace("/", ":") for p in op.predecessors],
             work_master=f"{sku}/{op.id}",
         )
         for op in q.routing

@@ -60,8 +60,8 @@ class OrderSteps:
 
     async def fulfil(self, revision: int) -> None:
         """Approval, plan, materials, booking, production, then quality check to delivery."""
-        if revision == 0 and self.inp.approval_reasons:
-            await self.approval_gate()
+        if self.inp.approval_reasons and self.wf.decision is None:
+            await self.approval_gate()  # a change made while waiting keeps the order at the gate
         await self.wait_not_held()
         plan = await workflow.execute_local_activity_method(
             OrderActivities.plan_order,
@@ -94,7 +94,7 @@ class OrderSteps:
                                                "by": decision.by}, "decided")
         wf.awaiting_decision = False
         if not decision.approve:
-            raise _Rejected(decision.comment or "rejected by a planner")
+            raise Rejected(decision.comment or "rejected by a planner")
 
     async def materials(self, plan: OrderPlan, revision: int) -> None:
         """Reserve stock; buy each shortage through its own sourcing child workflow."""
@@ -182,13 +182,12 @@ class OrderSteps:
                              reason=request.reason)
 
     async def finish_failed(self, reason: str) -> None:
-        rejected = reason.startswith(_Rejected.PREFIX)
-        await self.compensate("reject" if rejected else "failure")
-        if rejected:
-            comment = reason.removeprefix(_Rejected.PREFIX)
-            await self.set_stage(Stage.REJECTED, {"comment": comment}, "rejected", reason=comment)
-        else:
-            await self.set_stage(Stage.FAILED, {"reason": reason}, "failed", reason=reason)
+        await self.compensate("failure")
+        await self.set_stage(Stage.FAILED, {"reason": reason}, "failed", reason=reason)
+
+    async def finish_rejected(self, comment: str) -> None:
+        await self.compensate("reject")
+        await self.set_stage(Stage.REJECTED, {"comment": comment}, "rejected", reason=comment)
 
     async def apply_change(self) -> None:
         """Undo the current revision's plan, then start over from planning with the new configuration."""
@@ -295,10 +294,9 @@ class OrderSteps:
         return self.clock.wall_timedelta(plant_wait)
 
 
-class _Rejected(ApplicationError):
+class Rejected(Exception):
     """The planner said no: the order ends ``rejected`` rather than ``failed``."""
 
-    PREFIX = "rejected: "
-
     def __init__(self, comment: str) -> None:
-        super().__init__(self.PREFIX + comment, type="Rejected", non_retryable=True)
+        super().__init__(comment)
+        self.comment = comment

@@ -79,6 +79,9 @@ class OrderWorkflow:
             await self.steps.finish_cancelled(CancelRequest(reason="cancelled through the workflow engine",
                                                             by="operator"))
             return self.state()
+        except steps.Rejected as exc:
+            await self.steps.finish_rejected(exc.comment)
+            return self.state()
         except Exception as exc:  # any failure that retries could not fix: undo and say why
             await self.steps.finish_failed(_reason(exc))
             return self.state()

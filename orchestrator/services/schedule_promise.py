@@ -1,0 +1,137 @@
+"""Capable-to-promise on the live plant: real stock, suppliers' lead times and the current schedule.
+
+The quote's routing is placed tentatively into the schedule the plant scheduler keeps (every open work
+order stays where it is) with the same scheduling code the scheduler runs, using the fast dispatching
+rule; the order's materials gate its start. The promise is the production finish plus quality check,
+packing and transit, plus a safety margin, rounded up to the hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine import Engine
+
+from orchestrator.catalog.bom import BomRow
+from orchestrator.catalog.model import ItemKind
+from orchestrator.catalog.promise import CannotPromise, CapacityLoad, MaterialLead, Promise
+from orchestrator.catalog.routing import RoutedOperation
+from orchestrator.persistence.inventory_repo import stock_levels
+from orchestrator.persistence.tables.plant import WorkOrderRow
+from orchestrator.persistence.work_orders_repo import open_work_orders
+from orchestrator.plant import Plant
+from orchestrator.scheduling import schedule
+from workflows.scheduler.planning import SolverSettings, build_request, op_key
+
+QUOTE = "QUOTE"
+
+
+@dataclass(frozen=True)
+class PromisePolicy:
+    """What is added after production and how much slack the promise keeps (plant time)."""
+
+    after_production: timedelta = timedelta(hours=51)
+    safety: timedelta = timedelta(hours=12)
+    receiving: timedelta = timedelta(hours=4)
+
+
+def supplier_lead_days(path: Path) -> dict[str, float]:
+    """The shortest typical (mode) lead time in days per item over every supplier in the file."""
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    best: dict[str, float] = {}
+    for supplier in data.get("suppliers", []):
+        for part in supplier.get("parts", []):
+            lead = part.get("lead_time_days")
+            days = float(lead.get("mode") or lead.get("max") or 0) if isinstance(lead, dict) else float(lead or 0)
+            best[part["item"]] = min(days, best.get(part["item"], days))
+    return best
+
+
+class SchedulePromiser:
+    """The ``Promiser`` the API uses once the plant scheduler runs: promises from the live schedule."""
+
+    method = "live schedule: tentative dispatch into the plant schedule, real stock and supplier lead times"
+
+    def __init__(self, engine: Engine, plant: Plant, lead_days: dict[str, float], policy: PromisePolicy) -> None:
+        self.engine = engine
+        self.plant = plant
+        self.lead_days = lead_days
+        self.policy = policy
+
+    async def promise(
+        self, routing: Sequence[RoutedOperation], bom: Sequence[BomRow], quantity: int, now: datetime
+    ) -> Promise:
+        """The earliest delivery the plant can keep for this order."""
+        return await asyncio.to_thread(self.compute, routing, bom, now)
+
+    def compute(self, routing: Sequence[RoutedOperation], bom: Sequence[BomRow], now: datetime) -> Promise:
+        material = self._material(bom, now)
+        ready = max([now, *(m.available_at for m in material)])
+        if any(not m.covered_by_stock for m in material):
+            ready += self.policy.receiving
+        with self.engine.connect() as conn:
+            booked = open_work_orders(conn)
+        tentative = [self._row(op, ready, now) for op in routing]
+        request = build_request([*booked, *tentative], self.plant, {}, now, SolverSettings(time_limit_seconds=1))
+        plan = schedule(replace(request, cpsat_max_operations=0))
+        mine = [a for a in plan.assignments if a.job_id == QUOTE]
+        if not mine:
+            raise CannotPromise("the plant schedule could not place this order's operations")
+        start = min(a.start for a in mine)
+        finish = max(a.end for a in mine)
+        promised = _ceil_hour(finish + self.policy.after_production + self.policy.safety)
+        capacity = self._capacity(mine, routing)
+        to_buy = sum(1 for m in material if not m.covered_by_stock)
+        summary = (f"Material: ready {ready:%Y-%m-%d %H:%M} ({to_buy} item(s) to buy, the rest from stock). "
+                   f"Capacity: production {start:%Y-%m-%d %H:%M} to {finish:%Y-%m-%d %H:%M} on "
+                   f"{', '.join(c.line for c in capacity)} among {len(booked)} booked work orders. Then quality "
+                   f"check, packing and transit ({self.policy.after_production.total_seconds() / 3600:g} h) and a "
+                   f"{self.policy.safety.total_seconds() / 3600:g} h margin.")
+        return Promise(promised, self.method, summary, ready, start, finish, capacity, material)
+
+    def _material(self, bom: Sequence[BomRow], now: datetime) -> tuple[MaterialLead, ...]:
+        leaves = [r for r in bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED)]
+        free = {item: level.free for item, level in stock_levels(self.engine, {r.item for r in leaves}).items()}
+        leads = []
+        for row in leaves:
+            covered = free.get(row.item, 0.0) >= row.quantity
+            if covered:
+                free[row.item] -= row.quantity
+            days = 0.0 if covered else self.lead_days.get(row.item, float(row.lead_time_days or 0.0))
+            leads.append(MaterialLead(row.item, row.name, row.kind.value, row.quantity, row.unit, row.parent,
+                                      covered, days, now + timedelta(days=days)))
+        return tuple(sorted(leads, key=lambda m: (-m.lead_time_days, m.item)))
+
+    def _row(self, op: RoutedOperation, ready: datetime, now: datetime) -> WorkOrderRow:
+        op_id = op.id.replace("/", ":")
+        return WorkOrderRow(
+            id=f"{QUOTE}.{op_id}.1", order_id=QUOTE, op_id=op_id, op_type=op.work_centre_type,
+            work_master=op.id, line=op.lines[0] if len(op.lines) == 1 else "", pinned_line=(
+                op.lines[0] if len(op.lines) == 1 else None),
+            state="planned", quantity=max(1, round(op.quantity)), setup_minutes=op.setup_minutes,
+            run_minutes_per_unit=op.run_minutes_per_unit, predecessors=[p.replace("/", ":") for p in op.predecessors],
+            release_at=ready, due=ready + timedelta(days=365), created_at=now, updated_at=now,
+        )
+
+    def _capacity(self, mine: Sequence, routing: Sequence[RoutedOperation]) -> tuple[CapacityLoad, ...]:
+        types = {op_key(QUOTE, op.id.replace("/", ":")): op.work_centre_type for op in routing}
+        loads: dict[str, list] = {}
+        for a in mine:
+            loads.setdefault(a.line_id, []).append(a)
+        return tuple(
+            CapacityLoad(line, tuple(dict.fromkeys(types.get(a.op_id, "") for a in booked)),
+                         tuple(a.op_id.split(".", 1)[-1] for a in booked),
+                         round(sum((a.end - a.start).total_seconds() / 60 for a in booked), 1),
+                         min(a.start for a in booked), max(a.end for a in booked))
+            for line, booked in sorted(loads.items())
+        )
+
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floored = moment.replace(minute=0, second=0, microsecond=0)
+    return floored if floored == moment else floored + timedelta(hours=1)
