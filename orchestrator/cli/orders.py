@@ -104,8 +104,13 @@ def show(order_id: str, api: ApiOption = None) -> None:
     o = resp.json()
     console.print(f"[bold]{o['id']}[/] {o['sku']} ×{o['quantity']}: [bold]{o['status']}[/] "
                   f"(promised {o['promised_date'][:16]}, eta {(o['eta'] or '-')[:16]})")
+    table = Table("plant time", "event", "detail", box=None, pad_edge=False)
     for m in o["milestones"]:
-        console.print(f"  {m['plant_time'][:16]}  {m['kind']:<20} {json.dumps(m['payload'])[:100]}")
+        payload = dict(m["payload"])
+        what = payload.pop("stage", None) or payload.pop("item", None) or payload.pop("message", None) or ""
+        detail = ", ".join(f"{k}={v}" for k, v in payload.items() if not isinstance(v, list | dict))
+        table.add_row(m["plant_time"][:16].replace("T", " "), f"{m['kind']} {what}".strip(), detail[:80])
+    console.print(table)
 
 
 @order_app.command("cancel")
@@ -180,6 +185,16 @@ def demo(api: ApiOption = None, timeout: float = 900) -> None:
             ids.append(o["id"])
             console.print(f"[green]✔[/] {o['id']} {body['sku']}: promised {o['promised_date'][:16]}, "
                           f"track at {o['tracking_url']}")
-    console.print("[dim]the suit has a special request: approve it with "
-                  f"`curl -X POST .../api/orders/{ids[-1]}/approve` or in the planner console[/]")
+        suit = ids[-1]
+        console.print(f"[dim]{suit} has a special request, so it waits for a planner's approval…[/]")
+        deadline = time.monotonic() + 60
+        while http.get(f"/api/orders/{suit}").json()["status"] != "awaiting_approval":
+            if time.monotonic() > deadline:
+                console.print("[yellow]the suit never reached the approval gate[/]")
+                raise typer.Exit(1)
+            time.sleep(0.5)
+        resp = http.post(f"/api/orders/{suit}/approve", json={"comment": "gold thread in stock; approved by the demo"})
+        if resp.status_code >= 300:
+            _fail(resp)
+        console.print(f"[green]✔[/] {suit} approved (as a planner would, in the console or with POST /approve)")
     raise typer.Exit(_watch(ids, timeout, api))

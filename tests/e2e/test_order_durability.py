@@ -32,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("durability")
     env = {
         "C2M_TIME_SCALE": "3600",
-        "C2M_SUPPLIERS_FILE": str(fast_suppliers(var_dir / "suppliers.yaml")),
+        "C2M_SUPPLIERS_FILE": str(fast_suppliers(var_dir / "suppliers.yaml", factor=0.02)),
         "C2M_TRANSIT_HOURS": "4",
         "C2M_QUALITY_CHECK_HOURS": "1",
         "C2M_PACKING_HOURS": "1",
@@ -45,6 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s.stop()
 
 
+@pytest.mark.timeout(900)
 def test_thirty_orders_survive_killed_workers_without_loss_or_duplicates(stack: Stack) -> None:
     rng = random.Random(7)
     worker = stack.start_worker()
@@ -99,3 +100,22 @@ def test_thirty_orders_survive_killed_workers_without_loss_or_duplicates(stack: 
     assert ours, "some orders had to buy material"
     assert all(len(pos) == 1 for pos in live.values()), {n: p for n, p in live.items() if len(p) != 1}
     assert set(live) == {po.need_id for po in ours if po.state not in ("rejected", "cancelled", "placing")}
+
+
+@pytest.mark.timeout(600)
+def test_orders_continue_after_the_whole_stack_restarts(stack: Stack) -> None:
+    """Temporal, the simulators and the API restart (state under var/); in-flight orders carry on."""
+    if not any(w.poll() is None for w in stack.workers):
+        stack.start_worker()
+    placed = [stack.place({"sku": sku, "options": options, "quantity": 1,
+                           "customer": {"name": "Restart", "email": "restart@example.com"}})["id"]
+              for sku, options in VARIANTS[:3]]
+    stack.wait_for(placed[0], {"materials_reserved", "sourcing", "scheduled", "in_production"}, timeout=120)
+    stack.stop()
+    stack.workers.clear()
+    stack.start()
+    stack.start_worker()
+    for oid in placed:
+        done = stack.wait_for(oid, {"delivered"}, timeout=600)
+        stages = [m["payload"]["stage"] for m in done["milestones"] if m["kind"] == "stage"]
+        assert stages[-1] == "delivered" and len(stages) == len(set(stages)), stages

@@ -7,8 +7,10 @@ places its own orders.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -18,6 +20,8 @@ from orchestrator.orders.stages import HAPPY_PATH
 from orchestrator.persistence.db import make_engine
 from orchestrator.persistence.inventory_repo import reservations_of
 from orchestrator.services.order_relations import order_relations
+from orchestrator.settings import DEV_SECRET
+from orchestrator.webhooks import verify
 from tests.e2e.stack import Stack, plentiful_stock, save_history
 
 pytestmark = pytest.mark.slow
@@ -163,3 +167,41 @@ def test_a_rejected_order_ends_rejected_with_the_comment(stack: Stack) -> None:
     not_waiting = stack.post(f"/api/orders/{placed['id']}/approve")
     assert not_waiting.status_code == 409
     _capture(stack, "rejected", placed["id"])
+
+
+def test_a_slipped_order_tells_its_customer_first(stack: Stack, asn_receiver) -> None:  # type: ignore[no-untyped-def]
+    placed = stack.place({**SEED_EXAMPLE, "quantity": 2, "notify_url": asn_receiver.url}, key=str(uuid.uuid4()))
+    order_id = placed["id"]
+
+    def painting_mine() -> bool:
+        lines = httpx.get(f"{stack.api}/api/lines", timeout=10).json()["lines"]
+        return any(v["line"] == "PNT1" and (v["job_order_id"] or "").startswith(order_id) for v in lines)
+
+    deadline = time.monotonic() + 120
+    while not painting_mine():
+        assert time.monotonic() < deadline, "the order's painting never started"
+        time.sleep(0.2)
+    fault = httpx.post(f"{stack.mes}/api/v1/admin/lines/PNT1/fault", timeout=10,
+                       json={"mode": "hold", "reason": "paint booth filter clogged", "duration_seconds": 4 * 86400})
+    assert fault.status_code == 200, fault.text
+
+    deadline = time.monotonic() + 120
+    delay: dict | None = None
+    while delay is None:
+        assert time.monotonic() < deadline, "no delay notice"
+        order = stack.order(order_id)
+        delay = next((m for m in order["milestones"] if m["kind"] == "delay"), None)
+        time.sleep(0.5)
+    assert order["status"] not in ("shipped", "delivered")
+    assert "sorry" in delay["payload"]["message"].lower()
+    promised = datetime.fromisoformat(placed["promised_date"])
+    assert datetime.fromisoformat(delay["payload"]["new_date"]) > promised
+    assert datetime.fromisoformat(delay["plant_time"]) < promised, "told before the promised date"
+
+    deadline = time.monotonic() + 60
+    while not any(b"delay" in w.body for w in asn_receiver.bodies()):
+        assert time.monotonic() < deadline, "the notice never reached the customer's URL"
+        time.sleep(0.2)
+    hook = next(w for w in asn_receiver.bodies() if b"delay" in w.body)
+    signature = {k.lower(): v for k, v in hook.headers.items()}["x-c2m-signature"]
+    verify(DEV_SECRET, signature, hook.body, time.time())

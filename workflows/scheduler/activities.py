@@ -31,7 +31,14 @@ from workflows.contracts import ClockSpec
 from workflows.scheduler.ledger import Applied, Ledger
 from workflows.scheduler.mes_push import MesPush, PushReport
 from workflows.scheduler.notices import NOTICE_THRESHOLD, booking_result, change_notice
-from workflows.scheduler.planning import LineFault, SolverSettings, build_request, planned_windows, schedulable
+from workflows.scheduler.planning import (
+    LineFault,
+    SolverSettings,
+    build_request,
+    next_fault_review,
+    planned_windows,
+    schedulable,
+)
 from workflows.scheduler.types import BatchOutcome, OrderNotice, SchedulerBatch
 
 log = logging.getLogger("c2m.scheduler")
@@ -76,7 +83,9 @@ class SchedulerActivities:
         if applied.replan or await asyncio.to_thread(self._unplanned):
             solved = await asyncio.to_thread(self._solve, now)
         report = await self._mes(lambda: MesPush(self.engine, self.mes).run(resequence=solved is not None))
-        return await asyncio.to_thread(self._conclude, batch, applied, solved, report, now)
+        outcome = await asyncio.to_thread(self._conclude, batch, applied, solved, report, now)
+        outcome.review_at = await asyncio.to_thread(self._next_review, now)
+        return outcome
 
     @activity.defn(name="scheduler.record_work_order_events")
     async def record_work_order_events(self, batch: SchedulerBatch) -> BatchOutcome:
@@ -128,6 +137,10 @@ class SchedulerActivities:
         log.info("solved %d operations with %s in %.2f s (weighted tardiness %.0f, makespan %.0f min)",
                  len(rows), result.method, result.solve_seconds, result.weighted_tardiness, result.makespan_minutes)
         return Solved(result, notes)
+
+    def _next_review(self, now: datetime) -> datetime | None:
+        with self.engine.connect() as conn:
+            return next_fault_review(self.plant, self._faults(repo.line_statuses(conn), now), now)
 
     def _faults(self, statuses: dict[str, LineStatusRow], now: datetime) -> dict[str, LineFault]:
         """Open fault windows; one whose expected recovery passed while the line monitor already shows the

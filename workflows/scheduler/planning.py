@@ -75,11 +75,26 @@ def plant_lines(plant: Plant, faults: Mapping[str, LineFault], now: datetime) ->
         downtime = list(_shift_gaps(plant, line.id, now))
         fault = faults.get(line.id)
         if fault is not None:
-            repair = timedelta(minutes=line.reliability.mttr_minutes) or DEFAULT_REPAIR
-            until = fault.until if fault.until > now else now + repair
-            downtime.append(Downtime(min(fault.since, now), until, DowntimeKind.FAULT, fault.reason))
+            downtime.append(Downtime(min(fault.since, now), fault_window_end(plant, fault, now), DowntimeKind.FAULT,
+                                     fault.reason))
         lines.append(Line(line.id, frozenset(str(c) for c in line.capabilities), line.speed_factor, tuple(downtime)))
     return tuple(lines)
+
+
+def fault_window_end(plant: Plant, fault: LineFault, now: datetime) -> datetime:
+    """When a faulted line is expected back. Once the first estimate has passed with the line still down,
+    the line is expected to stay down at least as long again as it has been (at least one mean repair time):
+    the longer a stop lasts, the longer it is likely to last, so projections and delay notices move early."""
+    if fault.until > now:
+        return fault.until
+    repair = timedelta(minutes=plant.line(fault.line).reliability.mttr_minutes) or DEFAULT_REPAIR
+    return now + max(repair, now - fault.since)
+
+
+def next_fault_review(plant: Plant, faults: Mapping[str, LineFault], now: datetime) -> datetime | None:
+    """The earliest expected recovery among faulted lines: when the plan must be looked at again."""
+    ends = [fault_window_end(plant, fault, now) for fault in faults.values()]
+    return min(ends) if ends else None
 
 
 def _shift_gaps(plant: Plant, line_id: str, now: datetime) -> Iterable[Downtime]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from workflows.contracts import (
@@ -55,6 +57,8 @@ class BatchOutcome(BaseModel):
     reissued: list[str] = Field(default_factory=list, description="new work orders for aborted operations")
     refused: list[str] = Field(default_factory=list, description="messages that could not be applied, and why")
     summary: str = ""
+    review_at: datetime | None = Field(
+        default=None, description="plant time at which a faulted line's expected recovery passes: plan again then")
 
 
 class SchedulerStatus(BaseModel):

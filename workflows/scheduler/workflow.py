@@ -12,7 +12,7 @@ carrying the bookings not yet solved and draining every other message first.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -58,11 +58,19 @@ class PlantSchedulerWorkflow:
         self.batches = 0
         self.carried_in = len(inp.pending)
         self.last_summary = ""
+        self.review_at: datetime | None = None
 
     @workflow.run
     async def run(self, inp: SchedulerInput) -> None:
         while True:
-            await workflow.wait_condition(lambda: self._has_messages() or self._time_to_continue())
+            try:
+                await workflow.wait_condition(lambda: self._has_messages() or self._time_to_continue(),
+                                              timeout=self._until_review())
+            except TimeoutError:
+                self.review_at = None
+                self.commands.append(PlannerCommand(
+                    kind="reschedule", requested_by="scheduler",
+                    reason="a faulted line's expected recovery has passed; the plan is reviewed"))
             if self._time_to_continue() and not self._must_drain():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._must_drain():
@@ -116,6 +124,13 @@ class PlantSchedulerWorkflow:
 
     # --- the loop ------------------------------------------------------------------------------
 
+    def _until_review(self) -> timedelta | None:
+        """Wall time until the plan must be reviewed for a line fault outlasting its estimate."""
+        if self.review_at is None:
+            return None
+        plant_left = self.review_at - self.inp.clock.plant_at(workflow.now())
+        return max(self.inp.clock.wall_timedelta(plant_left), timedelta(seconds=1))
+
     def _has_messages(self) -> bool:
         return bool(self.bookings) or self._must_drain()
 
@@ -151,6 +166,8 @@ class PlantSchedulerWorkflow:
             await self._failed(batch, exc)
             return
         self.last_summary = outcome.summary
+        if batch.needs_activity:
+            self.review_at = outcome.review_at
         await self._tell_orders(outcome)
 
     async def _failed(self, batch: SchedulerBatch, exc: ActivityError) -> None:

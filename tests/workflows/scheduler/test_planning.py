@@ -17,7 +17,7 @@ from tests.support.processes import ROOT
 from workflows.contracts import BookingRequest, LineEventSignal, OperationSpec, PlannerCommand, work_order_id
 from workflows.scheduler.ledger import Applied, Ledger
 from workflows.scheduler.notices import change_notice
-from workflows.scheduler.planning import LineFault, booking_problems, operations_of, plant_lines
+from workflows.scheduler.planning import LineFault, booking_problems, next_fault_review, operations_of, plant_lines
 from workflows.scheduler.types import SchedulerBatch
 
 PLANT = load_plant(ROOT / "plant" / "default.yaml")
@@ -80,7 +80,12 @@ def test_a_fault_keeps_the_line_out_until_recovery_or_another_repair() -> None:
     asm1 = [w for w in lines["ASM1"].downtime if w.kind is DowntimeKind.FAULT]
     assert asm1 and asm1[0].end == NOW + 3 * H
     fab1 = [w for w in lines["FAB1"].downtime if w.kind is DowntimeKind.FAULT]
-    assert fab1[0].end == NOW + timedelta(minutes=45), "overdue recovery: one more mean repair time (FAB1 45 min)"
+    assert fab1[0].end == NOW + 5 * H, "overdue recovery: down 5 h already, so expected down as long again"
+    brief = LineFault("FAB1", NOW - timedelta(minutes=10), NOW - timedelta(minutes=1))
+    short = plant_lines(PLANT, {"FAB1": brief}, NOW)
+    fab1 = [w for line in short if line.id == "FAB1" for w in line.downtime if w.kind is DowntimeKind.FAULT]
+    assert fab1[0].end == NOW + timedelta(minutes=45), "but never less than one mean repair time (FAB1 45 min)"
+    assert next_fault_review(PLANT, faults, NOW) == NOW + 3 * H
     assert not [w for w in lines["ASM2"].downtime if w.kind is DowntimeKind.FAULT]
 
 
