@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
-TIME_SCALE ?= 60
+TIME_SCALE ?= 600
 
 .PHONY: run test install lint typecheck check bench clean
 
