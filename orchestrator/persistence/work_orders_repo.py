@@ -304,7 +304,7 @@ def _upsert(conn: Connection, line: str, values: dict[str, Any]) -> None:
     elif dialect == "sqlite":
         stmt = sqlite.insert(LINE_STATUS).values(**row).on_conflict_do_update(index_elements=["line"], set_=values)
     else:  # pragma: no cover - other databases are not supported
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+        raise ValueError(f"line status cannot be written on {dialect}: c2m supports SQLite and PostgreSQL")
     conn.execute(stmt)
 
 

@@ -164,7 +164,6 @@ def test_the_generators_reach_both_outcomes(sku: str) -> None:
     find(configurations(product, mistakes=True), lambda o: not configure(product, o).valid)
 
 
-@pytest.mark.skipif(not SUPPLIERS_FILE.exists(), reason="suppliers/default.yaml has not landed yet")
 @pytest.mark.parametrize("sku", SKUS)
 def test_every_leaf_of_an_accepted_configuration_has_a_supplier(sku: str) -> None:
     product = CATALOG.product(sku)
