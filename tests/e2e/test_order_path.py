@@ -43,6 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "C2M_TRANSIT_HOURS": "4",
         "C2M_QUALITY_CHECK_HOURS": "1",
         "C2M_PACKING_HOURS": "1",
+        "C2M_APPROVAL_ESCALATION_HOURS": "2",
     }
     s = Stack(var_dir / "var", env)
     s.start()
@@ -161,6 +162,10 @@ def test_a_change_is_accepted_before_production_and_refused_after(stack: Stack) 
 def test_a_rejected_order_ends_rejected_with_the_comment(stack: Stack) -> None:
     placed = stack.place({**SEED_EXAMPLE, "special_requests": "paint it gold"}, key=str(uuid.uuid4()))
     stack.wait_for(placed["id"], {"awaiting_approval"}, timeout=60)
+    deadline = time.monotonic() + 60  # nobody decides for 2 plant hours (2 s here): the order escalates
+    while not any(m["kind"] == "approval_escalated" for m in stack.order(placed["id"])["milestones"]):
+        assert time.monotonic() < deadline, "an undecided order was never escalated"
+        time.sleep(0.5)
     assert stack.post(f"/api/orders/{placed['id']}/reject", {"comment": "we cannot paint gold"}).status_code == 200
     done = stack.wait_for(placed["id"], {"rejected"}, timeout=60)
     assert done["status_reason"] == "we cannot paint gold"
@@ -205,3 +210,21 @@ def test_a_slipped_order_tells_its_customer_first(stack: Stack, asn_receiver) ->
     hook = next(w for w in asn_receiver.bodies() if b"delay" in w.body)
     signature = {k.lower(): v for k, v in hook.headers.items()}["x-c2m-signature"]
     verify(DEV_SECRET, signature, hook.body, time.time())
+
+
+def test_a_held_order_waits_until_released(stack: Stack) -> None:
+    placed = stack.place({**SEED_EXAMPLE, "special_requests": "deliver after 18:00"}, key=str(uuid.uuid4()))
+    order_id = placed["id"]
+    stack.wait_for(order_id, {"awaiting_approval"}, timeout=60)
+    held = stack.post(f"/api/orders/{order_id}/hold")
+    assert held.status_code == 200 and held.json()["held"] is True
+    assert stack.post(f"/api/orders/{order_id}/approve", {"comment": "ok"}).status_code == 200
+    deadline = time.monotonic() + 30
+    while not any(m["kind"] == "held" for m in stack.order(order_id)["milestones"]):
+        assert time.monotonic() < deadline, "the hold was never recorded"
+        time.sleep(0.3)
+    time.sleep(2)  # two plant hours pass: a held order does not move on
+    assert stack.order(order_id)["status"] == "awaiting_approval"
+    assert stack.post(f"/api/orders/{order_id}/release").status_code == 200
+    done = stack.wait_for(order_id, {"delivered"}, timeout=240)
+    assert [m["kind"] for m in done["milestones"]].count("released") == 1
