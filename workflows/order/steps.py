@@ -36,12 +36,11 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from workflows.order.workflow import OrderWorkflow
 
-LOCAL = {"start_to_close_timeout": timedelta(seconds=15),
-         "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=5), non_retryable_error_types=["Invalid"])}
-REMOTE = {"start_to_close_timeout": timedelta(seconds=30),
-          "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=["Invalid"])}
-NOTIFY = {"start_to_close_timeout": timedelta(seconds=15), "schedule_to_close_timeout": timedelta(hours=1),
-          "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2))}
+LOCAL_TIMEOUT = timedelta(seconds=15)
+LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=5), non_retryable_error_types=["Invalid"])
+REMOTE_TIMEOUT = timedelta(seconds=30)
+REMOTE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=["Invalid"])
+NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
 BOOKING_WAIT = timedelta(seconds=60)
 
 
@@ -67,8 +66,7 @@ class OrderSteps:
             OrderActivities.plan_order,
             PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=self.options,
                         quantity=self.quantity, revision=revision),
-            **LOCAL,  # type: ignore[arg-type]
-        )
+        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
         self.wf.stage = Stage.PLANNED
         await self.materials(plan, revision)
         await self.wait_not_held()
@@ -103,8 +101,7 @@ class OrderSteps:
         reserved = await workflow.execute_local_activity_method(
             OrderActivities.reserve_materials,
             ReserveRequest(order_id=oid, materials=plan.materials, revision=revision),
-            **LOCAL,  # type: ignore[arg-type]
-        )
+        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
         if reserved.shortages:
             await self.set_stage(Stage.SOURCING, {"shortages": [s.model_dump() for s in reserved.shortages]},
                                  f"sourcing-r{revision}")
@@ -139,7 +136,8 @@ class OrderSteps:
                                  release_at=self.plant_now(), due=self.production_due(), priority=self.inp.priority)
         self.wf.saga.push("withdraw_work_orders", self.withdraw_work_orders)
         while wf.booking is None:
-            await workflow.execute_activity_method(OrderActivities.request_booking, request, **REMOTE)  # type: ignore[arg-type]
+            await workflow.execute_activity_method(OrderActivities.request_booking, request,
+                start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
             try:
                 await workflow.wait_condition(lambda: wf.booking is not None, timeout=BOOKING_WAIT)
             except TimeoutError:
@@ -160,7 +158,8 @@ class OrderSteps:
             except TimeoutError:
                 # Safety net for a lost completion signal: ask the MES once, then keep waiting.
                 done = await workflow.execute_activity_method(
-                    OrderActivities.completed_operations, self.inp.order_id, **REMOTE)  # type: ignore[arg-type]
+                    OrderActivities.completed_operations, self.inp.order_id,
+                    start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
                 wf.completed_ops.update(done)
 
     async def after_production(self) -> None:
@@ -210,20 +209,21 @@ class OrderSteps:
 
     async def release_reservations(self) -> CompensationOutcome:
         return await workflow.execute_local_activity_method(
-            OrderActivities.release_reservations, self.inp.order_id, **LOCAL)  # type: ignore[arg-type]
+            OrderActivities.release_reservations, self.inp.order_id,
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
 
     async def withdraw_work_orders(self) -> CompensationOutcome:
         ids = [w.work_order_id for w in self.wf.booking.work_orders] if self.wf.booking else []
         return await workflow.execute_activity_method(
             OrderActivities.withdraw_work_orders, WithdrawRequest(order_id=self.inp.order_id, work_order_ids=ids),
-            **REMOTE)  # type: ignore[arg-type]
+            start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
 
     async def check_configuration(self, request: ChangeRequest) -> None:
         await workflow.execute_local_activity_method(
             OrderActivities.check_configuration,
             PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=request.options,
                         quantity=request.quantity or self.quantity),
-            **LOCAL)  # type: ignore[arg-type]
+                        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
 
     # --- recording, ETA and delay notices ------------------------------------------------------
 
@@ -233,16 +233,14 @@ class OrderSteps:
             OrderActivities.record_stage,
             StageUpdate(order_id=self.inp.order_id, stage=stage.value, plant_time=self.plant_now(),
                         payload=payload, eta=self.wf.eta, reason=reason, dedupe_key=f"{self.inp.order_id}:{key}"),
-            **LOCAL,  # type: ignore[arg-type]
-        )
+        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
 
     async def record(self, kind: str, payload: dict, key: str) -> None:
         await workflow.execute_local_activity_method(
             OrderActivities.record_event,
             OrderEventRecord(order_id=self.inp.order_id, kind=kind, plant_time=self.plant_now(), payload=payload,
                              dedupe_key=f"{self.inp.order_id}:{key}", eta=self.wf.eta),
-            **LOCAL,  # type: ignore[arg-type]
-        )
+        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
 
     def on_schedule(self, production_finish: datetime, why: str) -> None:
         """A new projected finish: update the ETA and tell the customer at once if it slipped."""
@@ -266,8 +264,8 @@ class OrderSteps:
                 OrderActivities.notify_customer,
                 CustomerNotice(order_id=self.inp.order_id, notify_url=self.inp.notify_url, kind="delay",
                                payload=payload, idempotency_key=f"{self.inp.order_id}:{key}"),
-                **NOTIFY,  # type: ignore[arg-type]
-            )
+            start_to_close_timeout=timedelta(seconds=15), schedule_to_close_timeout=timedelta(hours=1),
+            retry_policy=NOTIFY_RETRY)
 
     async def wait_not_held(self) -> None:
         if self.wf.held:
