@@ -66,7 +66,8 @@ class OrderSteps:
             OrderActivities.plan_order,
             PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=self.options,
                         quantity=self.quantity, revision=revision),
-        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
         self.wf.stage = Stage.PLANNED
         await self.materials(plan, revision)
         await self.wait_not_held()
@@ -101,7 +102,8 @@ class OrderSteps:
         reserved = await workflow.execute_local_activity_method(
             OrderActivities.reserve_materials,
             ReserveRequest(order_id=oid, materials=plan.materials, revision=revision),
-        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
         if reserved.shortages:
             await self.set_stage(Stage.SOURCING, {"shortages": [s.model_dump() for s in reserved.shortages]},
                                  f"sourcing-r{revision}")
@@ -136,8 +138,10 @@ class OrderSteps:
                                  release_at=self.plant_now(), due=self.production_due(), priority=self.inp.priority)
         self.wf.saga.push("withdraw_work_orders", self.withdraw_work_orders)
         while wf.booking is None:
-            await workflow.execute_activity_method(OrderActivities.request_booking, request,
-                start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
+            await workflow.execute_activity_method(
+                OrderActivities.request_booking, request,
+                start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY,
+            )
             try:
                 await workflow.wait_condition(lambda: wf.booking is not None, timeout=BOOKING_WAIT)
             except TimeoutError:
@@ -159,7 +163,8 @@ class OrderSteps:
                 # Safety net for a lost completion signal: ask the MES once, then keep waiting.
                 done = await workflow.execute_activity_method(
                     OrderActivities.completed_operations, self.inp.order_id,
-                    start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
+                    start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY,
+                )
                 wf.completed_ops.update(done)
 
     async def after_production(self) -> None:
@@ -210,20 +215,23 @@ class OrderSteps:
     async def release_reservations(self) -> CompensationOutcome:
         return await workflow.execute_local_activity_method(
             OrderActivities.release_reservations, self.inp.order_id,
-            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
 
     async def withdraw_work_orders(self) -> CompensationOutcome:
         ids = [w.work_order_id for w in self.wf.booking.work_orders] if self.wf.booking else []
         return await workflow.execute_activity_method(
             OrderActivities.withdraw_work_orders, WithdrawRequest(order_id=self.inp.order_id, work_order_ids=ids),
-            start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY)
+            start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY,
+        )
 
     async def check_configuration(self, request: ChangeRequest) -> None:
         await workflow.execute_local_activity_method(
             OrderActivities.check_configuration,
             PlanRequest(order_id=self.inp.order_id, sku=self.inp.sku, options=request.options,
                         quantity=request.quantity or self.quantity),
-                        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
 
     # --- recording, ETA and delay notices ------------------------------------------------------
 
@@ -233,14 +241,16 @@ class OrderSteps:
             OrderActivities.record_stage,
             StageUpdate(order_id=self.inp.order_id, stage=stage.value, plant_time=self.plant_now(),
                         payload=payload, eta=self.wf.eta, reason=reason, dedupe_key=f"{self.inp.order_id}:{key}"),
-        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
 
     async def record(self, kind: str, payload: dict, key: str) -> None:
         await workflow.execute_local_activity_method(
             OrderActivities.record_event,
             OrderEventRecord(order_id=self.inp.order_id, kind=kind, plant_time=self.plant_now(), payload=payload,
                              dedupe_key=f"{self.inp.order_id}:{key}", eta=self.wf.eta),
-        start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY)
+            start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
+        )
 
     def on_schedule(self, production_finish: datetime, why: str) -> None:
         """A new projected finish: update the ETA and tell the customer at once if it slipped."""
