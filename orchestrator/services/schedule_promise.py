@@ -26,7 +26,7 @@ from orchestrator.persistence.tables.plant import WorkOrderRow
 from orchestrator.persistence.work_orders_repo import open_work_orders
 from orchestrator.plant import Plant
 from orchestrator.scheduling import schedule
-from workflows.scheduler.planning import SolverSettings, build_request, op_key
+from orchestrator.services.plant_planning import SolverSettings, build_request, op_key
 
 QUOTE = "QUOTE"
 

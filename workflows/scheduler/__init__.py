@@ -14,9 +14,9 @@ from temporalio import workflow
 # The workflow sandbox imports this package when it loads the workflow module: let the I/O side through.
 with workflow.unsafe.imports_passed_through():
     from orchestrator.plant import load_plant
+    from orchestrator.services.plant_planning import SolverSettings
     from workflows.contracts import ClockSpec
     from workflows.scheduler.activities import SchedulerActivities
-    from workflows.scheduler.planning import SolverSettings
     from workflows.scheduler.workflow import PlantSchedulerWorkflow
 
 if TYPE_CHECKING:

@@ -27,11 +27,7 @@ from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
 from orchestrator.plant import Plant
 from orchestrator.ports.mes import MesError, MesPort, WorkOrderStatus
 from orchestrator.scheduling import Schedule, ScheduleRequestError, schedule
-from workflows.contracts import ClockSpec
-from workflows.scheduler.ledger import Applied, Ledger
-from workflows.scheduler.mes_push import MesPush, PushReport
-from workflows.scheduler.notices import NOTICE_THRESHOLD, booking_result, change_notice
-from workflows.scheduler.planning import (
+from orchestrator.services.plant_planning import (
     LineFault,
     SolverSettings,
     build_request,
@@ -39,6 +35,10 @@ from workflows.scheduler.planning import (
     planned_windows,
     schedulable,
 )
+from workflows.contracts import ClockSpec
+from workflows.scheduler.ledger import Applied, Ledger
+from workflows.scheduler.mes_push import MesPush, PushReport
+from workflows.scheduler.notices import NOTICE_THRESHOLD, booking_result, change_notice
 from workflows.scheduler.types import BatchOutcome, OrderNotice, SchedulerBatch
 
 log = logging.getLogger("c2m.scheduler")

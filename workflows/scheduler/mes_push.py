@@ -28,8 +28,8 @@ from orchestrator.ports.mes import (
     WorkOrderState,
     WorkOrderStatus,
 )
+from orchestrator.services.plant_planning import nominal_seconds
 from workflows.scheduler.ledger import MES_STATES
-from workflows.scheduler.planning import nominal_seconds
 
 log = logging.getLogger("c2m.scheduler.mes")
 

@@ -13,11 +13,12 @@ from orchestrator.persistence.work_orders_repo import PlanState
 from orchestrator.plant import load_plant
 from orchestrator.ports.mes import WorkOrderState, WorkOrderStatus
 from orchestrator.scheduling import DowntimeKind
+from orchestrator.services.plant_planning import LineFault, next_fault_review, operations_of, plant_lines
 from tests.support.processes import ROOT
 from workflows.contracts import BookingRequest, LineEventSignal, OperationSpec, PlannerCommand, work_order_id
 from workflows.scheduler.ledger import Applied, Ledger
 from workflows.scheduler.notices import change_notice
-from workflows.scheduler.planning import LineFault, booking_problems, next_fault_review, operations_of, plant_lines
+from workflows.scheduler.planning import booking_problems
 from workflows.scheduler.types import SchedulerBatch
 
 PLANT = load_plant(ROOT / "plant" / "default.yaml")
