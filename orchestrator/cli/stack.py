@@ -107,8 +107,8 @@ def _port_free(port: int) -> bool:
 def urls(settings: Settings, embedded_temporal: bool) -> list[tuple[str, str]]:
     """What to open once everything is up."""
     base = settings.resolved_public_url
-    out = [("API docs", f"{base}/docs"), ("Health", f"{base}/health"), ("Shop", f"{base}/shop"),
-           ("Planner console", f"{base}/planner"), ("Integrations", f"{base}/integrations")]
+    out = [("API docs", f"{base}/docs"), ("Health", f"{base}/health"), ("Plant schedule", f"{base}/api/schedule"),
+           ("Lines, live", f"{base}/api/lines"), ("Plant events (SSE)", f"{base}/api/plant/events")]
     if embedded_temporal:
         out.append(("Temporal UI", f"http://127.0.0.1:{settings.temporal_ui_port}"))
     return out
