@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from orchestrator.catalog import load_catalog
 from orchestrator.persistence.db import make_engine
-from orchestrator.plant import load_plant
+from orchestrator.plant import Plant, load_plant
 from orchestrator.runtime import shared_clock_epoch
 from orchestrator.settings import Settings, load_settings
 from orchestrator.temporal_client import connect_temporal, metrics_runtime
@@ -42,14 +42,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, moni
     # Every process must agree on the plant clock: pin the shared epoch before anything reads it.
     settings = settings.model_copy(update={"clock_epoch": shared_clock_epoch(settings)})
     client = await _connect_with_retry(settings, metrics_runtime(settings.worker_metrics_port, settings.metrics_host))
+    plant = load_plant(settings.plant_file)
     async with httpx.AsyncClient(timeout=10) as http, _mes_adapter(settings) as mes:
-        activities = build_activities(settings, client, mes, http)
+        activities = build_activities(settings, client, mes, http, plant)
         with ThreadPoolExecutor(max_workers=100, thread_name_prefix="activity") as executor:
             worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities,
                             activity_executor=executor, max_concurrent_activities=100)
             async with worker:
                 if monitor_lines:
-                    plant = load_plant(settings.plant_file)
                     clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
                     started = await ensure_line_monitors(client, plant, settings.task_queue, clock)
                     log.info("line monitors running: %s", ", ".join(started))
@@ -58,7 +58,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, moni
     log.info("worker stopped")
 
 
-def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.AsyncClient) -> list:
+def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.AsyncClient, plant: Plant) -> list:
     """Every activity of the system, bound to its concrete adapters."""
     engine = make_engine(settings.resolved_database_url)
     clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
@@ -76,7 +76,7 @@ def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.A
         *orders.all(),
         *build_sourcing_activities(settings, engine),
         *build_scheduler_activities(settings, engine, mes),
-        *build_line_activities(settings, engine, temporal, load_plant(settings.plant_file)),
+        *build_line_activities(settings, engine, temporal, plant),
     ]
 
 

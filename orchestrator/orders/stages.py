@@ -46,13 +46,8 @@ def is_terminal(stage: Stage) -> bool:
     return stage in TERMINAL
 
 
-def can_cancel(stage: Stage) -> bool:
-    """Customers may cancel until the goods leave the plant."""
-    return stage not in TERMINAL and stage not in (Stage.SHIPPED,)
-
-
 def cancel_refusal(stage: Stage) -> str | None:
-    """Why a cancel is refused at this stage, or None when it is allowed."""
+    """Why a cancel is refused at this stage, or None when it is allowed (until the goods ship)."""
     if stage in (Stage.SHIPPED, Stage.DELIVERED):
         return f"the order is already {stage.value}; it can no longer be cancelled (ask for a return instead)"
     if stage in TERMINAL:

@@ -1,15 +1,13 @@
-"""Database engines and sessions for SQLite (default, WAL mode) and PostgreSQL (psycopg 3)."""
+"""Database engines for SQLite (default, WAL mode) and PostgreSQL (psycopg 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 
 def normalise_url(url: str) -> str:
@@ -43,20 +41,3 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
-
-
-def is_sqlite(engine: Engine) -> bool:
-    """True for SQLite engines (which need a polling fallback where PostgreSQL can LISTEN)."""
-    return engine.dialect.name == "sqlite"
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

@@ -69,12 +69,3 @@ def record_events(engine: Engine, events: Sequence[NewEvent]) -> int:
     """Append events in their own transaction."""
     with engine.begin() as conn:
         return append_events(conn, events)
-
-
-def events_after(conn: Connection, after_id: int, order_id: str | None = None, limit: int = 500) -> list[EventRow]:
-    """Events with id greater than ``after_id`` (one order's or all), oldest first: what a stream missed."""
-    query = select(EVENTS).where(EVENTS.c.id > after_id)
-    if order_id is not None:
-        query = query.where(EVENTS.c.order_id == order_id)
-    rows = conn.execute(query.order_by(EVENTS.c.id).limit(limit)).mappings().all()
-    return [EventRow(**dict(r)) for r in rows]
