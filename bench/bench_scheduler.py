@@ -6,24 +6,30 @@
    and for the dispatching rule alone.
 2. The classic FT10 job shop (10 x 10, optimum 930): makespan by CP-SAT and by the rule, gap to 930.
 
+The baseline of every figure is the dispatching rule on the same instance in the same run.
+
 Run ``python -m bench.bench_scheduler [--quick]``: a table, then one JSON line of the figures
-(:func:`run` returns the same dict).
+(:func:`run` returns them as a :class:`~bench.figures.BenchResult`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from bench.figures import BenchResult, Figure, Series
+from bench.report import show
+from bench.sampling import curve
 from orchestrator.scheduling import Job, Line, Operation, Schedule, ScheduleRequest, schedule, violations
 from orchestrator.scheduling.jobshop import FT10, FT10_OPTIMUM, job_shop_request
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
+RULE = "dispatching rule"
 
 DEFAULT_LINES = (
     Line("FAB1", frozenset({"cutting", "sheet_metal", "welding"}), 1.0),
@@ -104,82 +110,77 @@ def _timed(request: ScheduleRequest) -> tuple[Schedule, float]:
     return result, elapsed
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+def _tardiness(runs: list[tuple[Schedule, float]]) -> list[float]:
+    return [float(o.tardiness_minutes) for s, _ in runs for o in s.jobs]
 
 
-def _figures(runs: list[tuple[Schedule, float]]) -> dict[str, object]:
-    return {
-        "solve_s": _spread([elapsed for _, elapsed in runs]),
-        "weighted_tardiness": _spread([s.weighted_tardiness for s, _ in runs]),
-        "makespan_min": _spread([s.makespan_minutes for s, _ in runs]),
-        "late_jobs": _spread([float(sum(1 for o in s.jobs if o.tardiness_minutes > 0)) for s, _ in runs]),
-        "methods": sorted({str(s.method) for s, _ in runs}),
-    }
-
-
-def bench_plant(repeats: int, time_limit: float) -> dict[str, object]:
+def bench_plant(repeats: int, time_limit: float) -> tuple[list[Figure], list[Series]]:
     """CP-SAT (under ``time_limit``) and the rule alone on the 200 x 4 instance, ``repeats`` times each."""
     cpsat = [_timed(plant_request(time_limit, random_seed=17 + r)) for r in range(repeats)]
     rule = [_timed(plant_request(0.0)) for _ in range(repeats)]
-    return {"orders": 200, "operations": 800, "lines": len(DEFAULT_LINES), "repeats": repeats,
-            "time_limit_s": time_limit, "cpsat": _figures(cpsat), "dispatch": _figures(rule)}
+
+    def figure(name: str, unit: str, value: Callable[[Schedule, float], float], **kw: Any) -> Figure:
+        return Figure(f"{name}, 200 orders x 4 ops", unit, [value(*r) for r in cpsat], [value(*r) for r in rule],
+                      RULE, higher_is_better=False, **kw)
+
+    tardiness = figure("weighted tardiness", "min", lambda s, _: s.weighted_tardiness, target="below the rule's")
+    tardiness.met = tardiness.median < (tardiness.baseline_median or 0)
+    if not tardiness.met:
+        tardiness.note = f"CP-SAT within {time_limit:g} s did no better than the dispatching rule"
+    figures = [
+        tardiness,
+        figure("late jobs", "jobs", lambda s, _: float(sum(1 for o in s.jobs if o.tardiness_minutes > 0))),
+        figure("makespan", "min", lambda s, _: s.makespan_minutes),
+        figure("solve time", "s", lambda _, elapsed: elapsed,
+               note=f"CP-SAT uses its {time_limit:g} s limit; the rule's time is the price of an answer at once"),
+    ]
+    series = [curve("scheduler_job_tardiness", label, _tardiness(runs), "tardiness, plant minutes per job")
+              for label, runs in ((f"CP-SAT {time_limit:g} s", cpsat), (RULE, rule))]
+    return figures, series
 
 
-def bench_ft10(repeats: int, time_limit: float) -> dict[str, object]:
+def bench_ft10(repeats: int, time_limit: float) -> list[Figure]:
     """Makespan on FT10 by CP-SAT (under ``time_limit``) and by the rule, with the gap to the optimum."""
     base = job_shop_request(FT10, NOW, time_limit)
     cpsat = [_timed(replace(base, random_seed=17 + r)) for r in range(repeats)]
-    rule = [_timed(replace(base, time_limit_seconds=0.0))]
+    rule = [_timed(replace(base, time_limit_seconds=0.0))]  # deterministic: one run says it all
+    best = min(s.makespan_minutes for s, _ in cpsat)
+    makespan = Figure("makespan, FT10 job shop", "min", [s.makespan_minutes for s, _ in cpsat],
+                      [s.makespan_minutes for s, _ in rule], RULE, higher_is_better=False, target="below the rule's")
+    makespan.met = makespan.median < (makespan.baseline_median or 0)
+    gap = 100 * (makespan.median - FT10_OPTIMUM) / FT10_OPTIMUM
+    makespan.note = (f"best of {repeats}: {best:g}; the median is {gap:.1f} % above the optimum {FT10_OPTIMUM}"
+                     if gap > 0 else f"the median reached the optimum {FT10_OPTIMUM}")
+    return [makespan,
+            Figure("solve time, FT10 job shop", "s", [e for _, e in cpsat], [e for _, e in rule], RULE,
+                   higher_is_better=False)]
 
-    def summary(runs: list[tuple[Schedule, float]]) -> dict[str, object]:
-        best = min(s.makespan_minutes for s, _ in runs)
-        return {"makespan": _spread([s.makespan_minutes for s, _ in runs]), "best": best,
-                "gap_pct": round(100 * (best - FT10_OPTIMUM) / FT10_OPTIMUM, 2),
-                "solve_s": _spread([elapsed for _, elapsed in runs]),
-                "methods": sorted({str(s.method) for s, _ in runs})}
 
-    return {"optimum": FT10_OPTIMUM, "repeats": repeats, "time_limit_s": time_limit,
-            "cpsat": summary(cpsat), "dispatch": summary(rule)}
+def run(quick: bool = False) -> BenchResult:
+    """All scheduler figures; ``quick`` uses fewer repeats and shorter limits (about 20 s in all).
 
-
-def run(quick: bool = False) -> dict[str, object]:
-    """All scheduler figures; ``quick`` uses fewer repeats and shorter limits (about 20 s in all)."""
+    The baseline is the dispatching rule alone, on the same instance in the same run.
+    """
     repeats, plant_limit, ft10_limit = (2, 5.0, 5.0) if quick else (3, 30.0, 15.0)
-    return {"benchmark": "scheduler", "quick": quick,
-            "plant_200x4": bench_plant(repeats, plant_limit), "ft10": bench_ft10(repeats, ft10_limit)}
-
-
-def table(figures: dict[str, object]) -> str:
-    """The figures as a fixed-width text table."""
-    plant, ft10 = figures["plant_200x4"], figures["ft10"]
-    assert isinstance(plant, dict) and isinstance(ft10, dict)
-    rows = [f"200 orders x 4 operations on 6 lines, {plant['repeats']} repeats, CP-SAT limit {plant['time_limit_s']} s",
-            f"{'method':<10}{'solve s (median [min-max])':>30}{'weighted tardiness':>22}{'late jobs':>11}"
-            f"{'makespan min':>14}"]
-    for name in ("cpsat", "dispatch"):
-        f = plant[name]
-        rows.append(f"{name:<10}{_cell(f['solve_s']):>30}{_cell(f['weighted_tardiness'], 0):>22}"
-                    f"{f['late_jobs']['median']:>11g}{f['makespan_min']['median']:>14g}")
-    rows += ["", f"FT10 job shop (optimum {ft10['optimum']}), CP-SAT limit {ft10['time_limit_s']} s",
-             f"{'method':<10}{'makespan (best)':>18}{'gap to 930':>12}{'solve s (median)':>18}"]
-    for name in ("cpsat", "dispatch"):
-        f = ft10[name]
-        rows.append(f"{name:<10}{f['best']:>18g}{f['gap_pct']:>11g}%{f['solve_s']['median']:>18g}")
-    return "\n".join(rows)
-
-
-def _cell(spread: dict[str, float], digits: int = 3) -> str:
-    return f"{spread['median']:.{digits}f} [{spread['min']:.{digits}f}-{spread['max']:.{digits}f}]"
+    print(f"    200 orders x 4 operations: CP-SAT {plant_limit:g} s and the rule, {repeats} repeats", flush=True)
+    plant, series = bench_plant(repeats, plant_limit)
+    print(f"    FT10: CP-SAT {ft10_limit:g} s, {repeats} repeats, and the rule", flush=True)
+    ft10 = bench_ft10(repeats, ft10_limit)
+    notes = [
+        f"200 orders x 4 operations on the six default lines, {repeats} repeats with CP-SAT limited to "
+        f"{plant_limit:g} s (a different seed per repeat); FT10 (10 x 10, optimum {FT10_OPTIMUM}) with a "
+        f"{ft10_limit:g} s limit.",
+        "Baseline: the dispatching rule alone (no time limit) on the same instance; a ratio below 1 means "
+        "CP-SAT did better.",
+    ]
+    return BenchResult("Scheduler: CP-SAT against the dispatching rule", [*plant, *ft10], series, notes)
 
 
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter time limits")
-    figures = run(quick=parser.parse_args().quick)
-    print(table(figures))
-    print(json.dumps(figures, sort_keys=True))
+    show(run(quick=parser.parse_args().quick))
 
 
 if __name__ == "__main__":

@@ -27,14 +27,36 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
+    # Where people open the Temporal UI (the integrator page links it); default the dev server's UI port.
+    temporal_ui_url: str | None = Field(default=None, description="Temporal UI URL; default http://127.0.0.1:<ui port>")
     task_queue: str = "c2m-orders"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = Field(default=None, description="base URL customers reach; default from host/port")
+    # Hostile input (docs/security.md): bodies over this are refused with 413 before a route reads them.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body accepted")
+    # Order placement per caller (bearer token, else client IP), per API process; 0 turns the limit off.
+    order_rate_per_minute: float = Field(default=60.0, ge=0, description="sustained orders per minute per caller")
+    order_rate_burst: int = Field(default=20, ge=1, description="orders a caller may place at once before waiting")
+    # Live event streams (server-sent events); docs/events.md explains how they follow the events table.
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, description="an idle stream sends a comment this often")
+    event_poll_seconds: float = Field(
+        default=0.1, gt=0, description="how often streams re-read the events table without NOTIFY wake-ups"
+    )
+    event_listen_poll_seconds: float = Field(
+        default=1.0, gt=0, description="safety re-read while PostgreSQL NOTIFY wake-ups are active"
+    )
 
     worker_metrics_port: int = Field(default=8104, description="Prometheus /metrics of the worker; 0 disables")
     metrics_host: str = Field(default="127.0.0.1", description="bind address of the worker's /metrics")
+    # Observability: traces leave the process only when a collector is named; logs stay human by default.
+    otel_endpoint: str | None = Field(
+        default=None, description="OTLP HTTP collector for traces, e.g. http://127.0.0.1:4318; unset: no tracing"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for a terminal; json for one object per line (log shippers)"
+    )
     sim_host: str = Field(default="127.0.0.1", description="bind address of the simulators")
     opcua_port: int = 4840
     mes_port: int = 8101
@@ -64,6 +86,11 @@ class Settings(BaseSettings):
 
     secret_key: str = DEV_SECRET
     webhook_secret: str = DEV_SECRET
+    # Personal data at rest and in Temporal is encrypted with these (docs/privacy.md); unset in dev: a key
+    # derived from secret_key, which production refuses.
+    data_keys: str | None = Field(
+        default=None, description="comma-separated Fernet keys, newest first; the first encrypts, any decrypts"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -74,6 +101,12 @@ class Settings(BaseSettings):
                         f"C2M_{name.upper()} still has the development default; "
                         "set a long random value before running in production mode"
                     )
+            if not (self.data_keys or "").strip():
+                raise ValueError(
+                    "C2M_DATA_KEYS is not set; production encrypts personal data with its own keys: set it to a "
+                    "key from `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
+                    ".decode())'` (see docs/privacy.md)"
+                )
         return self
 
     @property
@@ -92,6 +125,10 @@ class Settings(BaseSettings):
     @property
     def resolved_suppliers_url(self) -> str:
         return self.suppliers_url or f"http://127.0.0.1:{self.suppliers_port}"
+
+    @property
+    def resolved_temporal_ui_url(self) -> str:
+        return (self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}").rstrip("/")
 
     @property
     def resolved_public_url(self) -> str:

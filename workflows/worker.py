@@ -14,8 +14,12 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from orchestrator.catalog import load_catalog
+from orchestrator.observability.logging import configure_logging
+from orchestrator.observability.tracing import configure_tracing, tracing_interceptors, workflow_runner
 from orchestrator.persistence.db import make_engine
+from orchestrator.persistence.journal_writer import JournalWriter
 from orchestrator.plant import Plant, load_plant
+from orchestrator.ports.journal import Journal
 from orchestrator.runtime import shared_clock_epoch
 from orchestrator.settings import Settings, load_settings
 from orchestrator.temporal_client import connect_temporal, metrics_runtime
@@ -43,11 +47,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, moni
     settings = settings.model_copy(update={"clock_epoch": shared_clock_epoch(settings)})
     client = await _connect_with_retry(settings, metrics_runtime(settings.worker_metrics_port, settings.metrics_host))
     plant = load_plant(settings.plant_file)
-    async with httpx.AsyncClient(timeout=10) as http, _mes_adapter(settings) as mes:
-        activities = build_activities(settings, client, mes, http, plant)
+    # The adapters journal their raw messages for the integrator page (buffered: never slows a call).
+    async with JournalWriter.to_database(settings.resolved_database_url) as journal, \
+            httpx.AsyncClient(timeout=10) as http, _mes_adapter(settings, journal) as mes:
+        activities = build_activities(settings, client, mes, http, plant, journal)
         with ThreadPoolExecutor(max_workers=100, thread_name_prefix="activity") as executor:
             worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities,
-                            activity_executor=executor, max_concurrent_activities=100)
+                            activity_executor=executor, max_concurrent_activities=100,
+                            workflow_runner=workflow_runner(traced=bool(settings.otel_endpoint)))
             async with worker:
                 if monitor_lines:
                     clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
@@ -58,7 +65,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, moni
     log.info("worker stopped")
 
 
-def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.AsyncClient, plant: Plant) -> list:
+def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.AsyncClient, plant: Plant,
+                     journal: Journal | None = None) -> list:
     """Every activity of the system, bound to its concrete adapters."""
     engine = make_engine(settings.resolved_database_url)
     clock = ClockSpec(epoch=settings.clock_epoch or 0.0, scale=settings.time_scale)
@@ -74,23 +82,25 @@ def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.A
     return [
         probe_step,
         *orders.all(),
-        *build_sourcing_activities(settings, engine),
+        *build_sourcing_activities(settings, engine, journal),
         *build_scheduler_activities(settings, engine, mes),
-        *build_line_activities(settings, engine, temporal, plant),
+        *build_line_activities(settings, engine, temporal, plant, journal=journal),
     ]
 
 
-def _mes_adapter(settings: Settings) -> Any:
+def _mes_adapter(settings: Settings, journal: Journal | None = None) -> Any:
     from adapters.mes import HttpMesAdapter
 
-    return HttpMesAdapter(settings.resolved_mes_url)
+    return HttpMesAdapter(settings.resolved_mes_url, journal=journal)
 
 
 async def _connect_with_retry(settings: Settings, runtime: Runtime | None, attempts: int = 60) -> Client:
     last: Exception | None = None
     for _ in range(attempts):
         try:
-            return await connect_temporal(settings.temporal_address, settings.temporal_namespace, runtime)
+            # The client's interceptors also apply to the worker built on it (workflow and activity spans).
+            return await connect_temporal(settings.temporal_address, settings.temporal_namespace, runtime,
+                                          interceptors=tracing_interceptors(bool(settings.otel_endpoint)))
         except Exception as exc:  # the server may still be starting
             last = exc
             await asyncio.sleep(1)
@@ -107,9 +117,10 @@ def _stop_on_signals() -> asyncio.Event:
 
 def main(settings: Settings | None = None) -> None:
     """Run a worker with settings from the environment."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO level logs every published value
-    asyncio.run(run_worker(settings or load_settings()))
+    settings = settings or load_settings()
+    configure_logging("c2m-worker", json=settings.log_format == "json")
+    configure_tracing("c2m-worker", settings.otel_endpoint)
+    asyncio.run(run_worker(settings))
 
 
 if __name__ == "__main__":

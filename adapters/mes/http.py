@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 import httpx
 
+from adapters.http_journal import endpoint_by_prefix, install_journal_hooks
 from adapters.mes.b2mml import job_order, work_order_status
+from orchestrator.ports.journal import AdapterKind, Journal
 from orchestrator.ports.mes import (
     MesError,
     MesUnavailable,
@@ -57,7 +59,7 @@ class HttpMesAdapter:
     ``/api/v1``. ``timeout`` bounds each request (``connect_timeout`` the connection); pass
     ``client`` to share a connection pool instead (its own timeouts then apply, and closing it
     stays the caller's job). Use it as an async context manager, or call :meth:`aclose` when done.
-    Safe to call concurrently.
+    Safe to call concurrently. With a ``journal``, every exchange is recorded there (endpoint ``mes``).
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class HttpMesAdapter:
         timeout: float = 10.0,
         connect_timeout: float = 3.0,
         client: httpx.AsyncClient | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._owns_client = client is None
@@ -75,6 +78,8 @@ class HttpMesAdapter:
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             headers={"Accept": "application/json"},
         )
+        if journal is not None:
+            install_journal_hooks(self._client, journal, AdapterKind.MES, endpoint_by_prefix({"mes": self.base_url}))
 
     async def __aenter__(self) -> HttpMesAdapter:
         return self

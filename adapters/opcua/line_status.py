@@ -22,8 +22,10 @@ from asyncua import Client, ua
 from asyncua.client.ua_client import UaClientState
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
+from adapters.opcua.line_journal import LineJournal
 from adapters.opcua.line_tracker import LineTracker
 from adapters.opcua.nodes import read_current, resolve_nodes
+from orchestrator.ports.journal import Journal
 from orchestrator.ports.lines import (
     ConnectionStatus,
     LineEvent,
@@ -50,7 +52,8 @@ class OpcUaLineStatusSource:
 
     ``clock`` gives the plant time stamped on events (pass ``PlantClock.now``; default wall UTC).
     ``publishing_interval_ms`` is the subscription's publishing interval; ``down_after`` how many
-    seconds of failed reconnecting make the link ``down``.
+    seconds of failed reconnecting make the link ``down``. With a ``journal``, the values read and
+    received are recorded there, sampled (see :class:`~adapters.opcua.line_journal.LineJournal`).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class OpcUaLineStatusSource:
         backoff_max: float = 5.0,
         down_after: float = 10.0,
         health_interval: float = 0.5,
+        journal: Journal | None = None,
     ) -> None:
         if binding.adapter != "opcua":
             raise LineStatusConfigError(
@@ -81,6 +85,7 @@ class OpcUaLineStatusSource:
         self._client: Client | None = None
         self._nodes: dict[str, Any] = {}
         self._streaming = False
+        self._journal = LineJournal(binding, journal) if journal is not None else None
 
     @property
     def _where(self) -> str:
@@ -105,6 +110,8 @@ class OpcUaLineStatusSource:
                 try:
                     subscription, field_of = await self._connect()
                     raw = await read_current(self._client_or_fail(), self._nodes, self._where)
+                    if self._journal is not None:
+                        self._journal.snapshot(raw)
                     await self._subscribe(subscription)
                     # After any failed attempt (even before the first success) a `connected` event
                     # closes the `reconnecting` one the consumer saw.
@@ -115,6 +122,8 @@ class OpcUaLineStatusSource:
                     while not self._closed.is_set():
                         batch = await self._next_batch(subscription, field_of)
                         if batch:
+                            if self._journal is not None:
+                                self._journal.changes(batch)
                             for event in self.tracker.changed(batch):
                                 yield event
                 except LineStatusConfigError:
@@ -130,6 +139,8 @@ class OpcUaLineStatusSource:
                 if error is None or self._closed.is_set():
                     continue
                 log.info("%s: link lost (%r); reconnecting in %.2f s", self._where, error, backoff)
+                if self._journal is not None:
+                    self._journal.link_lost(_describe(error))
                 now = time.monotonic()
                 if outage_since is None:
                     outage_since = now

@@ -15,7 +15,9 @@ from types import TracebackType
 import httpx
 import yaml
 
+from adapters.http_journal import endpoint_by_prefix, install_journal_hooks
 from adapters.suppliers.http import DEFAULT_TIMEOUT, HttpSupplierAdapter, new_client
+from orchestrator.ports.journal import AdapterKind, Journal
 from orchestrator.ports.suppliers import UnknownSupplier
 
 
@@ -53,7 +55,10 @@ def load_supplier_endpoints(path: Path | str, default_base_url: str) -> list[Sup
 
 
 class HttpSupplierDirectory:
-    """Every configured supplier, sharing one HTTP client; implements ``SupplierDirectory``."""
+    """Every configured supplier, sharing one HTTP client; implements ``SupplierDirectory``.
+
+    With a ``journal``, every exchange is recorded there under its supplier's id.
+    """
 
     def __init__(
         self,
@@ -63,6 +68,7 @@ class HttpSupplierDirectory:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         buyer_id: str = "c2m",
         buyer_name: str = "C2M factory",
+        journal: Journal | None = None,
     ) -> None:
         if isinstance(endpoints, Mapping):
             endpoints = [SupplierEndpoint(sid, url) for sid, url in endpoints.items()]
@@ -75,6 +81,9 @@ class HttpSupplierDirectory:
             )
             for e in endpoints
         }
+        if journal is not None:
+            by_base = {e.supplier_id: e.base_url for e in endpoints}
+            install_journal_hooks(self._client, journal, AdapterKind.SUPPLIER, endpoint_by_prefix(by_base))
 
     @classmethod
     def from_file(
@@ -84,9 +93,10 @@ class HttpSupplierDirectory:
         *,
         client: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        journal: Journal | None = None,
     ) -> HttpSupplierDirectory:
         """The directory of the supplier YAML file (see :func:`load_supplier_endpoints`)."""
-        return cls(load_supplier_endpoints(path, default_base_url), client=client, timeout=timeout)
+        return cls(load_supplier_endpoints(path, default_base_url), client=client, timeout=timeout, journal=journal)
 
     def supplier_ids(self) -> list[str]:
         """Ids of every configured supplier."""

@@ -6,12 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
+from orchestrator.api.errors import document_error_answers
 from orchestrator.api.event_hub import EventHub
-from orchestrator.api.routes import events, health, orders, products, suppliers, webhooks
+from orchestrator.api.limits import RequestSizeLimit
+from orchestrator.api.routes import demo, events, health, orders, planner, products, suppliers, webhooks
+from orchestrator.api.routes import integrations as integrations_routes
 from orchestrator.api.routes import plant as plant_routes
 from orchestrator.catalog import load_catalog
+from orchestrator.observability.api import observe_api
 from orchestrator.persistence.db import make_engine
 from orchestrator.plant import load_plant
 from orchestrator.runtime import plant_clock
@@ -19,6 +25,7 @@ from orchestrator.services.intake import Intake
 from orchestrator.services.order_relations import order_relations
 from orchestrator.services.schedule_promise import PromisePolicy, SchedulePromiser, supplier_lead_days
 from orchestrator.settings import Settings, load_settings
+from orchestrator.web.router import mount_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings.resolved_database_url)
 
-    hub = EventHub(engine)
+    hub = EventHub(engine, poll_interval=settings.event_poll_seconds,
+                   listen_poll_interval=settings.event_listen_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+
+    @app.exception_handler(OperationalError)
+    async def _database_unreachable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or restarting: nothing was stored, so the client may safely retry.
+        return JSONResponse({"detail": "the app database is unreachable (it may be restarting); nothing was "
+                                       "stored: retry shortly, with the same Idempotency-Key when placing an order"},
+                            status_code=503, headers={"Retry-After": "2"})
+
     # The catalog is checked at start-up: a broken catalog stops the API with every problem listed.
     app.state.catalog = load_catalog(settings.catalog_dir)
     # Promises come from the live plant schedule, real stock and the suppliers' lead times.
@@ -63,5 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(suppliers.router)
     app.include_router(webhooks.router)
+    app.include_router(integrations_routes.router)  # also runs the API's adapter journal (webhook deliveries)
     app.include_router(plant_routes.router)
+    app.include_router(planner.router)
+    app.include_router(demo.router)
+    document_error_answers(app)  # 413 and API-specific 422 answers in the OpenAPI schema
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)  # 413 over the limit
+    observe_api(app, settings, engine)  # /metrics, request metrics, log context, server spans
+    mount_pages(app)
     return app

@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 
+MAX_OPTIONS = 200
+"""Most options a configuration may name: far more than any product has, far fewer than a flood."""
+
 
 class Customer(BaseModel):
     """Who orders. ``id`` defaults to the e-mail address."""
@@ -26,7 +29,8 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=80, examples=["aircon-split"])
-    options: dict[str, Any] = Field(default_factory=dict,
+    # Open: the catalog validates option ids and values (every problem named); only the count is bounded here.
+    options: dict[str, Any] = Field(default_factory=dict, max_length=MAX_OPTIONS,
                                     examples=[{"colour": "white", "self_cleaning": True}])
     quantity: int = Field(default=1, ge=1, le=10_000)
     customer: Customer
@@ -103,5 +107,5 @@ class ChangeBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    options: dict[str, Any]
+    options: dict[str, Any] = Field(max_length=MAX_OPTIONS)
     quantity: int | None = Field(default=None, ge=1, le=10_000)

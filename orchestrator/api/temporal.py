@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from temporalio.client import Client
 
+from orchestrator.observability.tracing import tracing_interceptors
 from orchestrator.settings import Settings
 from orchestrator.temporal_client import connect_temporal
 
@@ -25,7 +26,8 @@ async def get_temporal(request: Request) -> Client:
         if client is None:
             try:
                 client = await asyncio.wait_for(
-                    connect_temporal(settings.temporal_address, settings.temporal_namespace), timeout=5
+                    connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                     interceptors=tracing_interceptors(bool(settings.otel_endpoint))), timeout=5
                 )
             except Exception as exc:
                 what = exc.__class__.__name__

@@ -9,6 +9,7 @@ from typing import Any
 from orchestrator.catalog.model import Choice, Constraint, ConstraintKind, Derived, Option, OptionType
 from orchestrator.catalog.schema import ConstraintDoc, DerivedDoc, OptionDoc
 from orchestrator.catalog.scope import ExpressionScope, FileContext
+from orchestrator.catalog.texts import texts_of, untranslated_fields
 from orchestrator.catalog.values import option_value_problems
 
 OPTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -48,11 +49,48 @@ def build_options(context: FileContext, docs: list[OptionDoc]) -> dict[str, Opti
         option = _build_option(context, doc, option_type)
         options[doc.id] = option
         _check_default(context, doc, option)
+        _check_option_texts(context, doc, option)
+    _check_section_texts(context, docs, options)
     return options
 
 
+def _check_option_texts(context: FileContext, doc: OptionDoc, option: Option) -> None:
+    """A translation needs an English text to translate: no ``help`` translation without ``help``."""
+    present = ["label", *(name for name in ("help", "section", "unit") if getattr(option, name))]
+    for lang, name in untranslated_fields(option.texts, present):
+        context.problem(
+            doc,
+            "i18n",
+            "bad_translation",
+            f"option {doc.id!r}: i18n.{lang}.{name} translates a {name} the option does not have; "
+            f"add '{name}:' to the option or remove the translation",
+        )
+
+
+def _check_section_texts(context: FileContext, docs: list[OptionDoc], options: dict[str, Option]) -> None:
+    """Options of one section are shown under one heading, so they may not translate it differently."""
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # (section, lang) -> (translation, option id)
+    for doc in docs:
+        option = options.get(doc.id)
+        if option is None or option.section is None:
+            continue
+        for lang, name, text in option.texts.entries:
+            if name != "section":
+                continue
+            first = seen.setdefault((option.section, lang), (text, option.id))
+            if first[0] != text:
+                context.problem(
+                    doc,
+                    "i18n",
+                    "bad_translation",
+                    f"option {doc.id!r}: section {option.section!r} is translated {text!r} here but "
+                    f"{first[0]!r} at option {first[1]!r}; one section has one heading, use the same text "
+                    "(or give it once and leave it out here)",
+                )
+
+
 def _build_option(context: FileContext, doc: OptionDoc, option_type: OptionType) -> Option:
-    choices = tuple(Choice(c.id, c.label, c.surcharge) for c in doc.choices or [])
+    choices = tuple(Choice(c.id, c.label, c.surcharge, texts_of(c.i18n)) for c in doc.choices or [])
     if option_type in (OptionType.CHOICE, OptionType.MULTI_CHOICE):
         if not choices:
             context.problem(doc, "choices", "bad_option", f"option {doc.id!r} needs at least one choice")
@@ -110,6 +148,8 @@ def _build_option(context: FileContext, doc: OptionDoc, option_type: OptionType)
         max_length=doc.max_length,
         pattern=doc.pattern,
         surcharge=doc.surcharge if doc.surcharge is not None else Decimal("0.00"),
+        texts=texts_of(doc.i18n),
+        personal=doc.personal,
     )
 
 
@@ -162,7 +202,7 @@ def build_derived(scope: ExpressionScope, docs: list[DerivedDoc]) -> tuple[Deriv
             continue
         expression = scope.compile(doc.expression, doc, "expression")
         scope.add_derived(doc.id, expression)
-        result.append(Derived(doc.id, expression, scope.context.at(doc), doc.label))
+        result.append(Derived(doc.id, expression, scope.context.at(doc), doc.label, texts_of(doc.i18n)))
     return tuple(result)
 
 
@@ -208,7 +248,10 @@ def build_constraints(scope: ExpressionScope, docs: list[ConstraintDoc]) -> tupl
             _check_allowed(scope, doc, rule_id, option, values)
         names = frozenset({option, *scope.options_read(when, test)})
         result.append(
-            Constraint(rule_id, kind, option, doc.message.strip(), context.at(doc), when, test, values, names)
+            Constraint(
+                rule_id, kind, option, doc.message.strip(), context.at(doc), when, test, values, names,
+                texts_of(doc.i18n),
+            )
         )
     return tuple(result)
 

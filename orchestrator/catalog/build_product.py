@@ -11,6 +11,7 @@ from orchestrator.catalog.model import LEAF_KINDS, BomLine, Item, Product, Routi
 from orchestrator.catalog.problems import CatalogProblem
 from orchestrator.catalog.schema import ProductFile
 from orchestrator.catalog.scope import ExpressionScope, FileContext
+from orchestrator.catalog.texts import texts_of, untranslated_fields
 
 SKU = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -44,7 +45,16 @@ def build_product(context: FileContext, doc: ProductFile, items: Mapping[str, It
         assemblies=assemblies,
         options_by_id=options,
         routing_plan=RoutingPlan.of(None, routing),
+        texts=texts_of(doc.i18n),
     )
+    for lang, name in untranslated_fields(product.texts, ["name", *(["description"] if product.description else [])]):
+        context.problem(
+            doc,
+            "i18n",
+            "bad_translation",
+            f"product {doc.sku!r}: i18n.{lang}.{name} translates a {name} the product does not have; "
+            f"add '{name}:' or remove the translation",
+        )
     if not doc.routing:
         context.problem(
             doc,

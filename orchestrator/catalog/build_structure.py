@@ -22,6 +22,7 @@ from orchestrator.catalog.model import (
 from orchestrator.catalog.precedence import order_operations
 from orchestrator.catalog.schema import AssemblyDoc, BomLineDoc, OperationDoc, PriceDoc
 from orchestrator.catalog.scope import ExpressionScope
+from orchestrator.catalog.texts import texts_of
 
 LINE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 OPERATION_ID_HINT = "snake_case, e.g. 'install_self_cleaning_module'"
@@ -38,6 +39,7 @@ def build_price(scope: ExpressionScope, doc: PriceDoc) -> PriceList:
             scope.compile(s.amount, s, "amount"),
             context.at(s),
             scope.compile(s.when, s, "when") if s.when is not None else None,
+            texts_of(s.i18n),
         )
         for s in doc.surcharges
     )
@@ -93,6 +95,7 @@ def build_routing(scope: ExpressionScope, docs: Sequence[OperationDoc], owner: s
                 when,
                 after,
                 tuple(doc.lines),
+                texts_of(doc.i18n),
             )
         )
         previous = doc.id

@@ -21,6 +21,7 @@ from orchestrator.catalog.model import UNITS, Catalog, Item, ItemKind, Product, 
 from orchestrator.catalog.problems import CatalogInvalid, CatalogProblem
 from orchestrator.catalog.schema import Doc, ItemsFile, ProductFile
 from orchestrator.catalog.scope import FileContext
+from orchestrator.catalog.texts import texts_of
 
 ITEMS_FILE = "items.yaml"
 ITEM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -211,6 +212,7 @@ def _load_items(path: Path, problems: list[CatalogProblem]) -> dict[str, Item] |
             Source(str(path), item_doc.line),
             lead,
             item_doc.description,
+            texts_of(item_doc.i18n),
         )
     return items
 

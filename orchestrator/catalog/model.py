@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.catalog.expressions import Expression
+from orchestrator.catalog.texts import NO_TEXTS, Texts
 
 # The plant's vocabulary of operation / work-centre types (shared by every helper and the plant file).
 WORK_CENTRE_TYPES: frozenset[str] = frozenset(
@@ -59,6 +60,7 @@ class Item:
     source: Source
     lead_time_days: float | None = None
     description: str = ""
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 class OptionType(StrEnum):
@@ -78,6 +80,7 @@ class Choice:
     id: str
     label: str
     surcharge: Decimal = Decimal(0)
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,9 @@ class Option:
     max_length: int | None = None
     pattern: str | None = None
     surcharge: Decimal = Decimal(0)  # boolean options: added when true
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
+    # Personal data (body measurements, a monogram): encrypted at rest, withheld from events (docs/privacy.md).
+    personal: bool = False
 
     def choice(self, choice_id: Any) -> Choice | None:
         """The choice with this id, if any."""
@@ -121,6 +127,7 @@ class Derived:
     expression: Expression
     source: Source
     label: str = ""
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 class ConstraintKind(StrEnum):
@@ -145,6 +152,7 @@ class Constraint:
     test: Expression | None = None  # requires/excludes/relation
     values: tuple[str, ...] = ()  # allowed_values
     names: frozenset[str] = frozenset()  # every option or derived value the rule reads
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +163,7 @@ class Surcharge:
     amount: Expression
     source: Source
     when: Expression | None = None
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +213,7 @@ class Operation:
     when: Expression | None = None
     after: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()  # plant lines allowed to run it; empty: any line of the work-centre type
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
 
 def operation_ref(owner: str | None, operation_id: str) -> str:
@@ -259,6 +269,7 @@ class Product:
     assemblies: Mapping[str, Assembly] = field(default_factory=dict)
     options_by_id: Mapping[str, Option] = field(default_factory=dict)
     routing_plan: RoutingPlan = RoutingPlan()
+    texts: Texts = NO_TEXTS  # translations (the YAML's i18n block)
 
     def option(self, option_id: str) -> Option | None:
         """The option with this id, if any."""

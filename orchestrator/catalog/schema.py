@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, 
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from orchestrator.catalog.marked_yaml import MarkedMap
+from orchestrator.catalog.texts import TRANSLATION_LANGUAGES
 
 
 def _number(value: Any) -> float:
@@ -56,11 +57,30 @@ def _money(value: Any) -> Decimal:
     return cents
 
 
+def _language(value: Any) -> str:
+    if value not in TRANSLATION_LANGUAGES:
+        raise ValueError(
+            f"unknown language {value!r} in an i18n block; translations may be given for "
+            f"{', '.join(TRANSLATION_LANGUAGES)} (the catalog's own texts are the English ones)"
+        )
+    return str(value)
+
+
+def _translated(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected translated text, got {value!r} (quote it if YAML reads it as something else)")
+    if not value.strip():
+        raise ValueError("a translation cannot be empty; remove the key to show the English text")
+    return value.strip()
+
+
 Number = Annotated[float, PlainValidator(_number)]
 NumberOrFormula = Annotated[float | str, PlainValidator(_number_or_formula)]
 Condition = Annotated[bool | str, PlainValidator(_condition)]
 Money = Annotated[Decimal, PlainValidator(_money)]
 Percent = Annotated[Decimal, PlainValidator(_decimal)]
+Language = Annotated[str, PlainValidator(_language)]
+Translated = Annotated[str, PlainValidator(_translated)]
 
 
 class Doc(BaseModel):
@@ -89,6 +109,50 @@ class Doc(BaseModel):
         return self._key_lines.get(key, self._line)
 
 
+# Translation blocks: ``i18n: {<language>: {<field>: <text>}}``; each element may translate only its own texts.
+
+
+class ItemTextsDoc(Doc):
+    """An item's translated texts."""
+
+    name: Translated | None = None
+    description: Translated | None = None
+
+
+class ProductTextsDoc(Doc):
+    """A product's translated texts."""
+
+    name: Translated | None = None
+    description: Translated | None = None
+
+
+class OptionTextsDoc(Doc):
+    """An option's translated texts (``section`` is the group heading the option is shown under)."""
+
+    label: Translated | None = None
+    help: Translated | None = None
+    section: Translated | None = None
+    unit: Translated | None = None
+
+
+class LabelTextsDoc(Doc):
+    """The translated label of a choice, a surcharge or a derived value."""
+
+    label: Translated | None = None
+
+
+class ConstraintTextsDoc(Doc):
+    """A constraint's translated message."""
+
+    message: Translated | None = None
+
+
+class OperationTextsDoc(Doc):
+    """An operation's translated name."""
+
+    name: Translated | None = None
+
+
 class ItemDoc(Doc):
     """An entry of items.yaml."""
 
@@ -98,6 +162,7 @@ class ItemDoc(Doc):
     unit: str
     lead_time_days: Number | None = None
     description: str = ""
+    i18n: dict[Language, ItemTextsDoc] = {}
 
 
 class ItemsFile(Doc):
@@ -112,6 +177,7 @@ class ChoiceDoc(Doc):
     id: str
     label: str
     surcharge: Money = Decimal("0.00")
+    i18n: dict[Language, LabelTextsDoc] = {}
 
 
 class OptionDoc(Doc):
@@ -134,6 +200,8 @@ class OptionDoc(Doc):
     max_length: int | None = None
     pattern: str | None = None
     surcharge: Money | None = None
+    personal: bool = False
+    i18n: dict[Language, OptionTextsDoc] = {}
 
 
 class DerivedDoc(Doc):
@@ -142,6 +210,7 @@ class DerivedDoc(Doc):
     id: str
     expression: NumberOrFormula
     label: str = ""
+    i18n: dict[Language, LabelTextsDoc] = {}
 
 
 class ConstraintDoc(Doc):
@@ -155,6 +224,7 @@ class ConstraintDoc(Doc):
     when: Condition | None = None
     option: str | None = None
     message: str
+    i18n: dict[Language, ConstraintTextsDoc] = {}
 
 
 class SurchargeDoc(Doc):
@@ -163,6 +233,7 @@ class SurchargeDoc(Doc):
     label: str
     amount: NumberOrFormula
     when: Condition | None = None
+    i18n: dict[Language, LabelTextsDoc] = {}
 
 
 class QuantityBreakDoc(Doc):
@@ -205,6 +276,7 @@ class OperationDoc(Doc):
     after: list[str] | None = None
     lines: list[str] = []
     note: str = ""
+    i18n: dict[Language, OperationTextsDoc] = {}
 
 
 class AssemblyDoc(Doc):
@@ -229,3 +301,4 @@ class ProductFile(Doc):
     bom: list[BomLineDoc]
     routing: list[OperationDoc] = []
     assemblies: list[AssemblyDoc] = []
+    i18n: dict[Language, ProductTextsDoc] = {}

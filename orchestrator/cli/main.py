@@ -7,6 +7,7 @@ import typer
 from orchestrator.cli import parts
 from orchestrator.cli.catalog import catalog_app
 from orchestrator.cli.orders import demo, order_app
+from orchestrator.cli.privacy import privacy_app
 from orchestrator.cli.up import up
 
 app = typer.Typer(help="c2m: customer-to-manufacturer order orchestration", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(parts.sim_app, name="sim")
 app.add_typer(parts.db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(order_app, name="order")
+app.add_typer(privacy_app, name="privacy")
 app.command()(demo)
 
 

@@ -22,10 +22,16 @@ def api(
     import uvicorn
 
     from orchestrator.api.app import create_app
+    from orchestrator.observability.logging import configure_logging
+    from orchestrator.observability.tracing import configure_tracing
 
     settings = load_settings()
+    configure_logging("c2m-api", json=settings.log_format == "json")
+    configure_tracing("c2m-api", settings.otel_endpoint)
+    # log_config=None: uvicorn's own records go through the handler configured above, in the same format.
+    # Live streams never end by themselves, so a graceful stop waits only a few seconds for them.
     uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, log_config=None, timeout_graceful_shutdown=3)
 
 
 def worker() -> None:

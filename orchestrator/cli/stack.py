@@ -107,10 +107,13 @@ def _port_free(port: int) -> bool:
 def urls(settings: Settings, embedded_temporal: bool) -> list[tuple[str, str]]:
     """What to open once everything is up."""
     base = settings.resolved_public_url
-    out = [("API docs", f"{base}/docs"), ("Health", f"{base}/health"), ("Plant schedule", f"{base}/api/schedule"),
-           ("Lines, live", f"{base}/api/lines"), ("Plant events (SSE)", f"{base}/api/plant/events")]
-    if embedded_temporal:
-        out.append(("Temporal UI", f"http://127.0.0.1:{settings.temporal_ui_port}"))
+    out = [("Shop (configurator)", f"{base}/shop"), ("Planner console", f"{base}/planner"),
+           ("Integrations", f"{base}/integrations"), ("API docs", f"{base}/docs"), ("Health", f"{base}/health"),
+           ("API metrics", f"{base}/metrics"), ("Plant events (SSE)", f"{base}/api/plant/events")]
+    if settings.worker_metrics_port:
+        out.append(("Worker metrics", f"http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics"))
+    if embedded_temporal or settings.temporal_ui_url:
+        out.append(("Temporal UI", settings.resolved_temporal_ui_url))
     return out
 
 

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from orchestrator.persistence.tables.orders import EventRow
 
 EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+#: PostgreSQL NOTIFY channel announcing committed events; API processes LISTEN on it to wake their streams.
+EVENTS_CHANNEL = "c2m_events"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,11 @@ class NewEvent:
 
 
 def append_events(conn: Connection, events: Sequence[NewEvent]) -> int:
-    """Insert events in one statement per call; rows whose dedupe key exists are skipped. Returns inserted."""
+    """Insert events in one statement per call; rows whose dedupe key exists are skipped. Returns inserted.
+
+    On PostgreSQL the same transaction also notifies :data:`EVENTS_CHANNEL`, which listeners receive
+    only once (and only if) the transaction commits.
+    """
     if not events:
         return 0
     keys = [e.dedupe_key for e in events if e.dedupe_key]
@@ -61,8 +67,11 @@ def append_events(conn: Connection, events: Sequence[NewEvent]) -> int:
         stmt = sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["dedupe_key"])
     else:  # pragma: no cover - other databases are not supported
         stmt = insert(EVENTS)
-    result = conn.execute(stmt, rows)
-    return int(result.rowcount or 0)
+    # RETURNING counts the rows really inserted (rowcount of a PostgreSQL executemany is -1).
+    inserted = len(conn.execute(stmt.returning(EVENTS.c.id), rows).all())
+    if inserted and dialect == "postgresql":
+        conn.execute(select(func.pg_notify(EVENTS_CHANNEL, "")))
+    return inserted
 
 
 def record_events(engine: Engine, events: Sequence[NewEvent]) -> int:

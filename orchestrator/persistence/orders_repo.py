@@ -1,4 +1,9 @@
-"""Orders in the database: intake (idempotent on the client's key), stage projection, queries."""
+"""Orders in the database: intake (idempotent on the client's key), stage projection, queries.
+
+Personal fields are sealed here on the way in and opened on the way out (:class:`~orchestrator.security.vault.
+Vault`): callers see plaintext ``OrderRow``s, the database holds the customer and personal options encrypted.
+Functions take the caller's vault; without one they use the environment's (:func:`default_vault`).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,41 @@ from sqlalchemy.exc import IntegrityError
 
 from orchestrator.persistence.events import EVENTS, NewEvent, append_events
 from orchestrator.persistence.tables.orders import OrderRow
+from orchestrator.security.keys import default_vault
+from orchestrator.security.vault import Vault
 
 ORDERS = OrderRow.__table__  # type: ignore[attr-defined]
 
 
-def insert_order(engine: Engine, order: OrderRow, received: NewEvent) -> tuple[OrderRow, bool]:
+def _sealed(values: dict[str, Any], vault: Vault | None) -> dict[str, Any]:
+    """Column values with the personal ones encrypted."""
+    v = vault or default_vault()
+    out = dict(values)
+    if "customer" in out:
+        out["customer"] = v.seal_customer(out["customer"])
+    if "options" in out:
+        out["options"] = v.seal_options(out["options"])
+    return out
+
+
+def _opened(row: Any, vault: Vault | None) -> OrderRow:
+    """The order of a stored row, personal fields decrypted."""
+    v = vault or default_vault()
+    values = dict(row)
+    values["customer"] = v.open_customer(values["customer"])
+    values["options"] = v.open_options(values["options"])
+    return OrderRow(**values)
+
+
+def insert_order(
+    engine: Engine, order: OrderRow, received: NewEvent, vault: Vault | None = None,
+) -> tuple[OrderRow, bool]:
     """Store a new order with its ``received`` event in one transaction.
 
     Returns ``(order, True)`` when stored, or ``(existing, False)`` when an order with the same
     idempotency key exists already (a retried POST), so no second order is ever created.
     """
-    values = order.model_dump()
+    values = _sealed(order.model_dump(), vault)
     try:
         with engine.begin() as conn:
             conn.execute(ORDERS.insert().values(**values))
@@ -31,24 +60,24 @@ def insert_order(engine: Engine, order: OrderRow, received: NewEvent) -> tuple[O
     except IntegrityError:
         if order.idempotency_key is None:
             raise
-        existing = order_by_idempotency_key(engine, order.idempotency_key)
+        existing = order_by_idempotency_key(engine, order.idempotency_key, vault)
         if existing is None:
             raise
         return existing, False
 
 
-def order_by_idempotency_key(engine: Engine, key: str) -> OrderRow | None:
+def order_by_idempotency_key(engine: Engine, key: str, vault: Vault | None = None) -> OrderRow | None:
     """The order a client created with this idempotency key, if any."""
     with engine.connect() as conn:
         row = conn.execute(select(ORDERS).where(ORDERS.c.idempotency_key == key)).mappings().first()
-    return OrderRow(**dict(row)) if row else None
+    return _opened(row, vault) if row else None
 
 
-def get_order(engine: Engine, order_id: str) -> OrderRow | None:
+def get_order(engine: Engine, order_id: str, vault: Vault | None = None) -> OrderRow | None:
     """One order by id."""
     with engine.connect() as conn:
         row = conn.execute(select(ORDERS).where(ORDERS.c.id == order_id)).mappings().first()
-    return OrderRow(**dict(row)) if row else None
+    return _opened(row, vault) if row else None
 
 
 @dataclass(frozen=True)
@@ -62,7 +91,9 @@ class OrderFilter:
     sku: str | None = None
 
 
-def list_orders(engine: Engine, flt: OrderFilter, limit: int, offset: int) -> tuple[list[OrderRow], int]:
+def list_orders(
+    engine: Engine, flt: OrderFilter, limit: int, offset: int, vault: Vault | None = None,
+) -> tuple[list[OrderRow], int]:
     """A page of orders, newest first, and the total matching the filter."""
     conds = []
     if flt.stage:
@@ -80,7 +111,20 @@ def list_orders(engine: Engine, flt: OrderFilter, limit: int, offset: int) -> tu
         rows = conn.execute(
             select(ORDERS).where(*conds).order_by(ORDERS.c.created_at.desc(), ORDERS.c.id).limit(limit).offset(offset)
         ).mappings().all()
-    return [OrderRow(**dict(r)) for r in rows], int(total)
+    return [_opened(r, vault) for r in rows], int(total)
+
+
+def orders_of_customer(engine: Engine, email: str, vault: Vault | None = None) -> list[OrderRow]:
+    """Every order placed under this e-mail's pseudonymous id, oldest first (for export and erasure).
+
+    Orders placed with a client-given customer id are found by that id through :func:`list_orders`.
+    """
+    customer_id = (vault or default_vault()).customer_id(email)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ORDERS).where(ORDERS.c.customer_id == customer_id).order_by(ORDERS.c.created_at, ORDERS.c.id)
+        ).mappings().all()
+    return [_opened(r, vault) for r in rows]
 
 
 def record_stage(
@@ -91,6 +135,7 @@ def record_stage(
     eta: datetime | None = None,
     reason: str | None = None,
     extra: dict[str, Any] | None = None,
+    vault: Vault | None = None,
 ) -> None:
     """Move the order's projection to ``stage`` and append its milestone event, in the caller's transaction.
 
@@ -100,13 +145,14 @@ def record_stage(
     if eta is not None:
         values["eta"] = eta
     if extra:
-        values.update(extra)
+        values.update(_sealed(extra, vault))
     conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
     append_events(conn, [event])
 
 
-def update_order(conn: Connection, order_id: str, **values: Any) -> None:
-    """Update columns of one order (plan, eta...) in the caller's transaction."""
+def update_order(conn: Connection, order_id: str, vault: Vault | None = None, **values: Any) -> None:
+    """Update columns of one order (plan, eta...) in the caller's transaction; personal ones are sealed."""
+    values = _sealed(values, vault)
     values["updated_at"] = datetime.now(UTC)
     conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
 

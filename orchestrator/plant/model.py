@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orchestrator.catalog.texts import TRANSLATION_LANGUAGES
 from orchestrator.plant.calendar import Calendar
 from orchestrator.plant.packml import state_number
 from orchestrator.ports.lines import LINE_STATUS_FIELDS, LineStatusBinding, c2m_line_nodes
@@ -110,6 +111,15 @@ class LineStatusConfig(BaseModel):
         return self
 
 
+class LineTexts(BaseModel):
+    """A line's name and station names in another language (the plant file's ``i18n: {zh-CN: {...}}``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1)
+    stations: tuple[str, ...] | None = Field(default=None, description="one name per station, in the same order")
+
+
 class Line(BaseModel):
     """A production line: what it can do, how fast, when it works, and where its status lives.
 
@@ -130,6 +140,38 @@ class Line(BaseModel):
     reliability: Reliability = Reliability()
     defect_rate: float = Field(default=0.0, ge=0, le=0.5)
     status: LineStatusConfig = LineStatusConfig()
+    i18n: dict[str, LineTexts] = Field(default_factory=dict, description="language -> translated name and stations")
+
+    @field_validator("i18n")
+    @classmethod
+    def _languages(cls, i18n: dict[str, LineTexts]) -> dict[str, LineTexts]:
+        for lang in i18n:
+            if lang not in TRANSLATION_LANGUAGES:
+                raise ValueError(
+                    f"unknown language {lang!r}; translations may be given for {', '.join(TRANSLATION_LANGUAGES)} "
+                    "(name and stations themselves are the English texts)"
+                )
+        return i18n
+
+    @model_validator(mode="after")
+    def _translated_stations(self) -> Line:
+        for lang, texts in self.i18n.items():
+            if texts.stations is not None and len(texts.stations) != len(self.stations):
+                raise ValueError(
+                    f"i18n.{lang}.stations lists {len(texts.stations)} name(s) but the line has "
+                    f"{len(self.stations)} station(s); give one name per station, in the same order"
+                )
+        return self
+
+    def name_in(self, lang: str | None) -> str:
+        """The line's name in ``lang`` where the plant file translates it (English otherwise)."""
+        texts = self.i18n.get(lang or "")
+        return texts.name if texts is not None and texts.name else self.name
+
+    def stations_in(self, lang: str | None) -> tuple[str, ...]:
+        """The station names in ``lang`` where the plant file translates them (English otherwise)."""
+        texts = self.i18n.get(lang or "")
+        return texts.stations if texts is not None and texts.stations is not None else self.stations
 
     def can_do(self, op_type: OperationType | str) -> bool:
         """Whether the line can perform operations of ``op_type``."""

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -20,6 +21,8 @@ from orchestrator.orders.approval import ApprovalPolicy, approval_reasons
 from orchestrator.persistence.events import NewEvent
 from orchestrator.persistence.orders_repo import insert_order, order_by_idempotency_key
 from orchestrator.persistence.tables.orders import OrderRow
+from orchestrator.security.keys import vault_for
+from orchestrator.security.vault import Vault
 from orchestrator.settings import Settings
 from workflows.contracts import ClockSpec
 from workflows.order.types import OrderInput, OrderPolicy
@@ -57,10 +60,15 @@ class Intake:
     clock: PlantClock
     settings: Settings
 
+    @cached_property
+    def vault(self) -> Vault:
+        """Seals the order's personal fields at rest (the settings' keys, the catalog's personal options)."""
+        return vault_for(self.settings, self.catalog)
+
     async def place(self, order: NewOrder, idempotency_key: str | None, temporal: Client) -> tuple[OrderRow, bool]:
         """Store the order and start its workflow. A repeated idempotency key returns the first order."""
         if idempotency_key:
-            existing = await asyncio.to_thread(order_by_idempotency_key, self.engine, idempotency_key)
+            existing = await asyncio.to_thread(order_by_idempotency_key, self.engine, idempotency_key, self.vault)
             if existing is not None:
                 await self._start(existing, temporal)
                 return existing, False
@@ -94,7 +102,7 @@ class Intake:
                             payload={"stage": "received", "promised_date": promise.promised_at.isoformat(),
                                      "price_total": row.price_total, "currency": row.currency},
                             dedupe_key=f"{row.id}:received")
-        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received)
+        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received, self.vault)
         await self._start(stored, temporal)
         return stored, created
 

@@ -50,6 +50,7 @@ class Stack:
             "C2M_MES_PORT": str(free_port()),
             "C2M_SUPPLIERS_PORT": str(free_port()),
             "C2M_WORKER_METRICS_PORT": "0",
+            "C2M_ORDER_RATE_PER_MINUTE": "0",  # the tests place orders far faster than one customer would
             "C2M_CLOCK_EPOCH": str(time.time()),
             **self.extra_env,
         }

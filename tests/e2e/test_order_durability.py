@@ -46,6 +46,43 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s.stop()
 
 
+# First in the module: it needs the 18k parts out of stock, and the orders of later tests buy them in lots
+# whose surplus stays on the shelf.
+def test_cancelling_while_buying_cancels_the_open_purchase_orders(stack: Stack) -> None:
+    """A cancel during sourcing leaves no open PO at the suppliers and nothing reserved."""
+    worker = stack.start_worker()
+    try:
+        _cancel_while_buying(stack)
+    finally:  # the next test counts on its own worker being the only one it kills
+        stack.kill_worker(worker)
+
+
+def _cancel_while_buying(stack: Stack) -> None:
+    body = {"sku": "aircon-split", "options": {"colour": "champagne", "capacity": "18k", "inverter": True},
+            "quantity": 1, "customer": {"name": "Cancel", "email": "cancel@example.com"}}
+    order_id = stack.place(body)["id"]
+    deadline = time.monotonic() + 120
+    while not any(m["kind"] == "po_placed" for m in stack.order(order_id)["milestones"]):
+        assert time.monotonic() < deadline, "the order never placed a purchase order"
+        time.sleep(0.2)
+    assert stack.post(f"/api/orders/{order_id}/cancel", {"reason": "found a cheaper one"}).status_code == 200
+    done = stack.wait_for(order_id, {"cancelled"}, timeout=180)
+    assert any(m["kind"] == "compensation" for m in done["milestones"])
+
+    engine = make_engine(f"sqlite:///{Path(stack.env['C2M_VAR_DIR']) / 'c2m.db'}")
+    try:
+        ours = purchase_orders(engine, order_id=order_id)
+        assert reservations_of(engine, order_id) == {}
+    finally:
+        engine.dispose()
+    assert ours, "the order bought something before it was cancelled"
+    open_states = {"accepted", "changed", "placing", "open"}
+    for po in ours:
+        held = httpx.get(f"{stack.suppliers}/admin/suppliers/{po.supplier}/purchase-orders", timeout=30).json()
+        status = next((p["status"] for p in held if p["po_id"] == po.po_id), None)
+        assert status not in open_states, f"{po.po_id} at {po.supplier} is still {status}"
+
+
 @pytest.mark.timeout(900)
 def test_thirty_orders_survive_killed_workers_without_loss_or_duplicates(stack: Stack) -> None:
     rng = random.Random(7)
@@ -120,32 +157,3 @@ def test_orders_continue_after_the_whole_stack_restarts(stack: Stack) -> None:
         done = stack.wait_for(oid, {"delivered"}, timeout=600)
         stages = [m["payload"]["stage"] for m in done["milestones"] if m["kind"] == "stage"]
         assert stages[-1] == "delivered" and len(stages) == len(set(stages)), stages
-
-
-def test_cancelling_while_buying_cancels_the_open_purchase_orders(stack: Stack) -> None:
-    """A cancel during sourcing leaves no open PO at the suppliers and nothing reserved."""
-    if not any(w.poll() is None for w in stack.workers):
-        stack.start_worker()
-    body = {"sku": "aircon-split", "options": {"colour": "champagne", "capacity": "18k", "inverter": True},
-            "quantity": 1, "customer": {"name": "Cancel", "email": "cancel@example.com"}}
-    order_id = stack.place(body)["id"]
-    deadline = time.monotonic() + 120
-    while not any(m["kind"] == "po_placed" for m in stack.order(order_id)["milestones"]):
-        assert time.monotonic() < deadline, "the order never placed a purchase order"
-        time.sleep(0.2)
-    assert stack.post(f"/api/orders/{order_id}/cancel", {"reason": "found a cheaper one"}).status_code == 200
-    done = stack.wait_for(order_id, {"cancelled"}, timeout=180)
-    assert any(m["kind"] == "compensation" for m in done["milestones"])
-
-    engine = make_engine(f"sqlite:///{Path(stack.env['C2M_VAR_DIR']) / 'c2m.db'}")
-    try:
-        ours = purchase_orders(engine, order_id=order_id)
-        assert reservations_of(engine, order_id) == {}
-    finally:
-        engine.dispose()
-    assert ours, "the order bought something before it was cancelled"
-    open_states = {"accepted", "changed", "placing", "open"}
-    for po in ours:
-        held = httpx.get(f"{stack.suppliers}/admin/suppliers/{po.supplier}/purchase-orders", timeout=30).json()
-        status = next((p["status"] for p in held if p["po_id"] == po.po_id), None)
-        assert status not in open_states, f"{po.po_id} at {po.supplier} is still {status}"

@@ -23,7 +23,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_refuses_development_secrets() -> None:
     with pytest.raises(ValidationError, match="C2M_SECRET_KEY still has the development default"):
         Settings(mode="production")
-    ok = Settings(mode="production", secret_key="x" * 40, webhook_secret="y" * 40)
+    ok = Settings(mode="production", secret_key="x" * 40, webhook_secret="y" * 40,
+                  data_keys="Z2V0LWEtcmVhbC1rZXktaW4tcHJvZHVjdGlvbi0xMjM=")
     assert ok.secret_key != DEV_SECRET
 
 

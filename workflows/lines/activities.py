@@ -20,6 +20,8 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from orchestrator.clock import PlantClock
+from orchestrator.observability.worker_metrics import LineEventLag
 from orchestrator.persistence.events import NewEvent, record_events
 from orchestrator.plant import Plant, UnknownLineError
 from orchestrator.ports.lines import LineStatusConfigError, LineStatusSource
@@ -81,7 +83,8 @@ class LineMonitorActivities:
         except UnknownLineError as exc:
             raise ApplicationError(f"{exc}; fix the monitor's line or the plant file", type=CONFIG_ERROR,
                                    non_retryable=True) from None
-        recorder = LineRecorder(self.engine, line)
+        lag = LineEventLag(activity.metric_meter(), PlantClock(self.clock.epoch, self.clock.scale), line)
+        recorder = LineRecorder(self.engine, line, on_written=lag)
         memory, completed = await asyncio.to_thread(recorder.load)
         checkpoint = await self._checkpoint(recorder)
         mttr = plant_line.reliability.mttr_minutes

@@ -7,7 +7,7 @@ for a fact the database does not hold, and a restarted monitor re-sends what its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,9 +53,12 @@ def status_values(line: str, status: LineSnapshot | None, connection: str | None
 class LineRecorder:
     """Reads and writes one line's rows (synchronous: call it from a thread)."""
 
-    def __init__(self, engine: Engine, line: str) -> None:
+    def __init__(
+        self, engine: Engine, line: str, on_written: Callable[[Sequence[NewEvent]], None] | None = None
+    ) -> None:
         self.engine = engine
         self.line = line
+        self.on_written = on_written  # told of each committed burst (the worker measures the line-event lag)
 
     def write(self, rows: Sequence[NewEvent], status: dict[str, Any] | None) -> int:
         """Append ``rows`` and update the line's status row in one transaction; returns rows inserted."""
@@ -63,6 +66,8 @@ class LineRecorder:
             inserted = append_events(conn, rows)
             if status is not None:
                 upsert_line_status(conn, status)
+        if self.on_written is not None:
+            self.on_written(rows)
         return inserted
 
     def load(self) -> tuple[LineMemory, set[str]]:

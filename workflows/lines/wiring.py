@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from orchestrator.plant import Plant
+from orchestrator.ports.journal import Journal
 from orchestrator.ports.lines import LineStatusBinding, LineStatusConfigError, LineStatusSource
 from orchestrator.runtime import plant_clock
 from orchestrator.settings import Settings
@@ -41,18 +42,20 @@ def adapter_factory(name: str) -> Callable[..., LineStatusSource]:
     return factory
 
 
-def line_sources(plant: Plant, default_endpoint: str, clock: Callable[[], Any]) -> LineSourceFactory:
+def line_sources(
+    plant: Plant, default_endpoint: str, clock: Callable[[], Any], journal: Journal | None = None
+) -> LineSourceFactory:
     """A :class:`~workflows.lines.activities.LineSourceFactory` from the plant file's status bindings.
 
-    ``clock`` stamps plant time on line events (``PlantClock.now``); OPC UA sources get it, other
-    adapters get what their factory accepts.
+    ``clock`` stamps plant time on line events (``PlantClock.now``); OPC UA sources get it and the
+    ``journal`` (sampled raw values), other adapters get what their factory accepts.
     """
 
     def build(line: str, *, known_completed: Iterable[str] | None = None) -> LineStatusSource:
         binding: LineStatusBinding = plant.status_binding(line, default_endpoint=default_endpoint)
         factory = adapter_factory(binding.adapter)
         if binding.adapter == "opcua":
-            return factory(binding, known_completed=known_completed, clock=clock)
+            return factory(binding, known_completed=known_completed, clock=clock, journal=journal)
         return factory(binding, known_completed=known_completed)
 
     return build
@@ -65,15 +68,19 @@ def build_line_activities(
     plant: Plant,
     *,
     scheduler_workflow_id: str = PLANT_SCHEDULER_ID,
+    journal: Journal | None = None,
 ) -> list[Callable[..., Any]]:
-    """The line monitor activities for a worker, wired to the plant's configured line adapters."""
+    """The line monitor activities for a worker, wired to the plant's configured line adapters.
+
+    With a ``journal``, the lines' raw values are recorded there (sampled).
+    """
     clock = plant_clock(settings)
     activities = LineMonitorActivities(
         engine,
         plant,
         temporal_client_factory,
         ClockSpec(epoch=clock.epoch, scale=clock.scale),
-        line_sources(plant, settings.resolved_opcua_url, clock.now),
+        line_sources(plant, settings.resolved_opcua_url, clock.now, journal),
         scheduler_workflow_id=scheduler_workflow_id,
     )
     return activities.all()

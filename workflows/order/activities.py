@@ -22,6 +22,8 @@ from temporalio.exceptions import ApplicationError
 from orchestrator.persistence import orders_repo
 from orchestrator.persistence.events import NewEvent, append_events
 from orchestrator.ports.mes import MesPort, MesUnavailable, WorkOrderConflict, WorkOrderNotFound
+from orchestrator.security.keys import default_vault
+from orchestrator.security.vault import Vault
 from orchestrator.webhooks import sign
 from workflows.contracts import PLANT_SCHEDULER_ID, BookingRequest, ClockSpec, SchedulerInput, Signals
 from workflows.order.types import (
@@ -75,6 +77,12 @@ class OrderActivities:
     webhook_secret: str
     task_queue: str
     clock: ClockSpec
+    # Seals personal fields of the order row; None: the keys of this process's settings.
+    vault: Vault | None = None
+
+    @property
+    def _vault(self) -> Vault:
+        return self.vault or default_vault()
 
     @activity.defn(name="order.record_stage")
     def record_stage(self, update: StageUpdate) -> None:
@@ -87,8 +95,11 @@ class OrderActivities:
     @activity.defn(name="order.record_event")
     def record_event(self, record: OrderEventRecord) -> None:
         """Append an event to the order's trail (and keep its ETA current)."""
+        payload = dict(record.payload)
+        if isinstance(payload.get("options"), dict):  # events are streamed and kept: no measurements in them
+            payload["options"] = self._vault.withhold(payload["options"])
         event = NewEvent(kind=record.kind, plant_time=record.plant_time, order_id=record.order_id,
-                         payload=record.payload, dedupe_key=record.dedupe_key)
+                         payload=payload, dedupe_key=record.dedupe_key)
         with self.engine.begin() as conn:
             append_events(conn, [event])
             if record.eta is not None:
@@ -108,7 +119,8 @@ class OrderActivities:
         with self.engine.begin() as conn:
             orders_repo.record_stage(conn, request.order_id, "planned", event,
                                      extra={"plan": json.loads(plan.model_dump_json()),
-                                            "options": request.options, "quantity": request.quantity})
+                                            "options": request.options, "quantity": request.quantity},
+                                     vault=self._vault)
         return plan
 
     @activity.defn(name="order.check_configuration")

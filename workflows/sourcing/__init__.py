@@ -15,16 +15,19 @@ from workflows.sourcing.workflow import SourcingWorkflow
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from orchestrator.ports.journal import Journal
     from orchestrator.settings import Settings
 
 SOURCING_WORKFLOWS = [SourcingWorkflow]
 
 
-def build_sourcing_activities(settings: Settings, engine: Engine) -> list[Callable[..., object]]:
+def build_sourcing_activities(
+    settings: Settings, engine: Engine, journal: Journal | None = None
+) -> list[Callable[..., object]]:
     """The sourcing activities to register on a worker, wired to the configured suppliers."""
     from workflows.sourcing.wiring import build_sourcing_activities as build
 
-    return build(settings, engine)
+    return build(settings, engine, journal)
 
 
 def webhook_url(settings: Settings) -> str:

@@ -22,6 +22,8 @@ from temporalio.exceptions import ApplicationError
 from orchestrator.clock import PlantClock
 from orchestrator.inventory.choice import ChoiceWeights
 from orchestrator.inventory.lot_sizing import LotSizingRule
+from orchestrator.observability.supplier_calls import MeteredSupplierPort
+from orchestrator.observability.worker_metrics import current_meter
 from orchestrator.persistence.events import NewEvent
 from orchestrator.ports.suppliers import SupplierDirectory, SupplierPort, SupplierUnavailable, UnknownSupplier
 from workflows.sourcing.messages import NeedRef
@@ -87,9 +89,10 @@ class ActivityBase:
     def _port(self, supplier: str) -> SupplierPort:
         """The supplier's port; a supplier missing from the configuration is a non-retryable error."""
         try:
-            return self.suppliers.supplier(supplier)
+            port = self.suppliers.supplier(supplier)
         except UnknownSupplier as exc:
             raise ApplicationError(str(exc), type="UnknownSupplier", non_retryable=True) from exc
+        return MeteredSupplierPort(port, current_meter())  # every call counted on the worker's /metrics
 
     async def _write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in one transaction, off the event loop."""

@@ -37,7 +37,9 @@ CANCEL_DEADLINE = timedelta(minutes=10)
 CANCEL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
                            maximum_attempts=10)
 LOCAL_TIMEOUT = timedelta(seconds=15)
-LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=5)
+# Local steps write to the app database: retry until it answers (a restart or failover takes longer than a
+# few attempts would cover); errors that retrying cannot cure are raised as non-retryable.
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5))
 
 ASN_GRACE = timedelta(hours=1)  # plant time past the promised delivery before asking the supplier
 FIRST_FOLLOW_UP = timedelta(hours=6)

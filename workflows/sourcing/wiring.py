@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from orchestrator.clock import PlantClock
 from orchestrator.inventory.supplier_list import load_supplier_listings, lot_rules
+from orchestrator.ports.journal import Journal
 from orchestrator.settings import Settings
 
 WEBHOOK_PATH = "/api/webhooks/despatch-advice"
@@ -33,12 +34,18 @@ def plant_clock(settings: Settings) -> PlantClock:
     return PlantClock(settings.clock_epoch, settings.time_scale)
 
 
-def build_sourcing_activities(settings: Settings, engine: Engine) -> list[Callable[..., object]]:
-    """The sourcing activities to register on a worker, wired to the configured suppliers."""
+def build_sourcing_activities(
+    settings: Settings, engine: Engine, journal: Journal | None = None
+) -> list[Callable[..., object]]:
+    """The sourcing activities to register on a worker, wired to the configured suppliers.
+
+    With a ``journal``, every exchange with a supplier is recorded there.
+    """
     from adapters.suppliers import HttpSupplierDirectory
     from workflows.sourcing.activities import SourcingActivities
 
-    directory = HttpSupplierDirectory.from_file(settings.suppliers_file, settings.resolved_suppliers_url)
+    directory = HttpSupplierDirectory.from_file(settings.suppliers_file, settings.resolved_suppliers_url,
+                                                journal=journal)
     rules = lot_rules(load_supplier_listings(settings.suppliers_file))
     activities = SourcingActivities(directory, engine, plant_clock(settings), webhook_url(settings), lot_rules=rules)
     return activities.all()

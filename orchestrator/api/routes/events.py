@@ -17,7 +17,7 @@ from orchestrator.persistence.orders_repo import get_order
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("c2m.events")
-HEARTBEAT_SECONDS = 15.0
+PUMP_BACKLOG = 100
 
 
 def _resume_point(last_event_id: str | None, after: int | None) -> int:
@@ -32,7 +32,10 @@ def _resume_point(last_event_id: str | None, after: int | None) -> int:
 
 
 async def _sse(hub: EventHub, after: int, order_id: str | None, request: Request) -> AsyncIterator[bytes]:
-    queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=100)
+    heartbeat: float = request.app.state.settings.sse_heartbeat_seconds
+    # The pump decouples the hub from this client's socket: when the client stops reading, only this pump
+    # waits on its full queue; the hub keeps publishing and the subscriber later refills from the database.
+    queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue(maxsize=PUMP_BACKLOG)
 
     async def pump() -> None:
         try:
@@ -40,19 +43,21 @@ async def _sse(hub: EventHub, after: int, order_id: str | None, request: Request
                 await queue.put(event)
         except Exception:
             log.exception("event stream failed")
-            raise
+        await queue.put(None)  # the end: the client reconnects with Last-Event-ID
 
     task = asyncio.create_task(pump())
     try:
         yield f"retry: 2000\n: stream after event {after}\n\n".encode()
-        while not task.done():
+        while True:
             try:
-                event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                event = await asyncio.wait_for(queue.get(), heartbeat)
             except TimeoutError:
                 if await request.is_disconnected():
                     return
-                yield b": heartbeat\n\n"
+                yield b": heartbeat\n\n"  # an SSE comment: keeps proxies from closing an idle stream
                 continue
+            if event is None:
+                return
             data = json.dumps(event.as_json(), separators=(",", ":"), default=str)
             yield f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode()
     finally:
@@ -75,7 +80,7 @@ async def order_events(
 ) -> StreamingResponse:
     """Every milestone and production event of the order; reconnect with ``Last-Event-ID`` to resume."""
     engine = request.app.state.engine
-    if await asyncio.to_thread(get_order, engine, order_id) is None:
+    if await asyncio.to_thread(get_order, engine, order_id, request.app.state.intake.vault) is None:
         raise HTTPException(404, f"no order {order_id!r}")
     return _response(_sse(request.app.state.event_hub, _resume_point(last_event_id, after), order_id, request))
 

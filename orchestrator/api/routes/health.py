@@ -30,7 +30,8 @@ async def _probe_database(request: Request) -> ProbeResult:
         return ProbeResult("database", False, f"{exc.__class__.__name__}: {exc}"[:200], 0.0)
 
 
-@router.get("/health", summary="Component health")
+@router.get("/health", summary="Component health",
+            responses={503: {"description": "a required component is down; the body says which (same shape as 200)"}})
 async def health(request: Request) -> JSONResponse:
     """Each component's state. 200 when all required parts are up, 503 otherwise."""
     settings: Settings = request.app.state.settings

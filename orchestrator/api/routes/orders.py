@@ -6,12 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from orchestrator.api.errors import answers
+from orchestrator.api.rate_limit import limit_order_placement
 from orchestrator.api.schemas_orders import (
     CancelBody,
     ChangeBody,
@@ -23,13 +25,17 @@ from orchestrator.api.schemas_orders import (
     OrderSummary,
 )
 from orchestrator.api.temporal import TemporalClient
+from orchestrator.catalog import CannotPromise
 from orchestrator.catalog.model import UnknownProduct
 from orchestrator.persistence import orders_repo
+from orchestrator.persistence.events import NewEvent, record_events
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.services.intake import Intake, InvalidOrder, NewOrder
 from workflows.order.types import CancelRequest, ChangeRequest, Decision
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
+# An action on a running order: it may not exist (404), not allow it now (409), or the engine is down (503).
+ACTION_ANSWERS = answers(404, 409, 503)
 
 
 def _utc(value: datetime) -> datetime:
@@ -50,7 +56,13 @@ def _summary(request: Request, row: OrderRow) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=OrderSummary, summary="Place an order")
+def _customer_id(intake: Intake, given: str | None, email: str) -> str:
+    """The client's own customer id, or a pseudonym of the e-mail (the database never keys on an e-mail)."""
+    return given.lower() if given else intake.vault.customer_id(email)
+
+
+@router.post("", status_code=201, response_model=OrderSummary, summary="Place an order",
+             dependencies=[Depends(limit_order_placement)], responses=answers(404, 429, 503))
 async def place_order(
     body: OrderCreate,
     request: Request,
@@ -66,13 +78,15 @@ async def place_order(
     intake: Intake = request.app.state.intake
     customer = body.customer.model_dump(mode="json")
     new = NewOrder(sku=body.sku, options=body.options, quantity=body.quantity,
-                   customer_id=(body.customer.id or str(body.customer.email)).lower(), customer=customer,
+                   customer_id=_customer_id(intake, body.customer.id, str(body.customer.email)), customer=customer,
                    special_requests=body.special_requests,
                    notify_url=str(body.notify_url) if body.notify_url else None, priority=body.priority)
     try:
         row, created = await intake.place(new, idempotency_key, temporal)
     except UnknownProduct as exc:
         raise HTTPException(404, str(exc)) from exc
+    except CannotPromise as exc:
+        raise HTTPException(503, f"cannot promise a delivery date for this order now: {exc}; retry later") from exc
     except InvalidOrder as exc:
         raise HTTPException(422, {"message": "the configuration is not valid",
                                   "errors": [{"option": e.option, "code": e.code, "message": e.message}
@@ -87,25 +101,31 @@ async def place_order(
 async def list_orders(
     request: Request,
     status: Annotated[str | None, Query(description="stage, e.g. in_production")] = None,
-    customer: Annotated[str | None, Query(description="customer id")] = None,
+    customer: Annotated[str | None, Query(description="customer id, or the customer's e-mail address")] = None,
     sku: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: a database integer cannot hold more (a larger offset overflowed into a 500).
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
     """Orders, newest first, filtered by status, customer, product and creation date."""
+    vault = request.app.state.intake.vault
+    if customer and "@" in customer:  # an e-mail: orders are filed under its pseudonymous id
+        customer = vault.customer_id(customer)
     flt = orders_repo.OrderFilter(stage=status, customer_id=customer, sku=sku, created_from=created_from,
                                   created_to=created_to)
-    rows, total = await asyncio.to_thread(orders_repo.list_orders, request.app.state.engine, flt, limit, offset)
+    rows, total = await asyncio.to_thread(orders_repo.list_orders, request.app.state.engine, flt, limit, offset,
+                                          vault)
     return {"items": [_summary(request, r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{order_id}", response_model=OrderDetail, summary="One order with its trail")
+@router.get("/{order_id}", response_model=OrderDetail, summary="One order with its trail",
+            responses=answers(404))
 async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     """The order with its stage, milestones, plan, work orders, purchase orders, ETA and promised date."""
     engine = request.app.state.engine
-    row = await asyncio.to_thread(orders_repo.get_order, engine, order_id)
+    row = await asyncio.to_thread(orders_repo.get_order, engine, order_id, request.app.state.intake.vault)
     if row is None:
         raise HTTPException(404, f"no order {order_id!r}")
     trail = await asyncio.to_thread(orders_repo.milestones, engine, order_id)
@@ -121,7 +141,8 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
 
 
 async def _update(temporal: TemporalClient, request: Request, order_id: str, name: str, arg: BaseModel | str) -> Any:
-    if await asyncio.to_thread(orders_repo.get_order, request.app.state.engine, order_id) is None:
+    if await asyncio.to_thread(orders_repo.get_order, request.app.state.engine, order_id,
+                               request.app.state.intake.vault) is None:
         raise HTTPException(404, f"no order {order_id!r}")
     handle = temporal.get_workflow_handle(order_id)
     try:
@@ -142,7 +163,8 @@ def _state(result: Any) -> dict[str, Any]:
     return result.model_dump(mode="json") if isinstance(result, BaseModel) else dict(result)
 
 
-@router.post("/{order_id}/cancel", summary="Cancel an order (until it ships)")
+@router.post("/{order_id}/cancel", summary="Cancel an order (until it ships)",
+             responses=ACTION_ANSWERS)
 async def cancel(order_id: str, request: Request, temporal: TemporalClient, body: CancelBody | None = None) -> dict:
     """Cancel: work orders are withdrawn, open purchase orders cancelled, reservations released."""
     reason = body.reason if body else "cancelled by the customer"
@@ -150,33 +172,51 @@ async def cancel(order_id: str, request: Request, temporal: TemporalClient, body
                                 CancelRequest(reason=reason, by="customer")))
 
 
-@router.post("/{order_id}/changes", summary="Change the configuration before production starts")
+@router.post("/{order_id}/changes", summary="Change the configuration before production starts",
+             responses=ACTION_ANSWERS)
 async def change(order_id: str, body: ChangeBody, request: Request, temporal: TemporalClient) -> dict:
     """Accepted only before any work order of the order has started; re-plans and re-sources."""
     return _state(await _update(temporal, request, order_id, "change_configuration",
                                 ChangeRequest(options=body.options, quantity=body.quantity)))
 
 
-@router.post("/{order_id}/hold", summary="Hold an order (planner)")
+async def _record_request(request: Request, order_id: str, kind: str, by: str) -> None:
+    """Put a planner's hold/release on the order's trail at once: the workflow acts on it at its next step,
+    which for an order in production may be hours of plant time away."""
+    now = request.app.state.clock.now()
+    event = NewEvent(kind=kind, plant_time=now, order_id=order_id, payload={"by": by},
+                     dedupe_key=f"{order_id}:{kind}:{now.timestamp()}")
+    await asyncio.to_thread(record_events, request.app.state.engine, [event])
+
+
+@router.post("/{order_id}/hold", summary="Hold an order (planner)",
+             responses=ACTION_ANSWERS)
 async def hold(order_id: str, request: Request, temporal: TemporalClient) -> dict:
-    """The order stops at its next step until released."""
-    return _state(await _update(temporal, request, order_id, "hold", "planner"))
+    """The order stops at its next step until released (``hold_requested`` goes on its trail now)."""
+    state = _state(await _update(temporal, request, order_id, "hold", "planner"))
+    await _record_request(request, order_id, "hold_requested", "planner")
+    return state
 
 
-@router.post("/{order_id}/release", summary="Release a held order (planner)")
+@router.post("/{order_id}/release", summary="Release a held order (planner)",
+             responses=ACTION_ANSWERS)
 async def release(order_id: str, request: Request, temporal: TemporalClient) -> dict:
-    """A held order continues."""
-    return _state(await _update(temporal, request, order_id, "release", "planner"))
+    """A held order continues (``release_requested`` goes on its trail now)."""
+    state = _state(await _update(temporal, request, order_id, "release", "planner"))
+    await _record_request(request, order_id, "release_requested", "planner")
+    return state
 
 
-@router.post("/{order_id}/approve", summary="Approve an order waiting for a decision (planner)")
+@router.post("/{order_id}/approve", summary="Approve an order waiting for a decision (planner)",
+             responses=ACTION_ANSWERS)
 async def approve(order_id: str, request: Request, temporal: TemporalClient, body: DecisionBody | None = None) -> dict:
     """The order leaves the approval gate and is planned."""
     return _state(await _update(temporal, request, order_id, "decide",
                                 Decision(approve=True, comment=body.comment if body else "")))
 
 
-@router.post("/{order_id}/reject", summary="Reject an order waiting for a decision (planner)")
+@router.post("/{order_id}/reject", summary="Reject an order waiting for a decision (planner)",
+             responses=ACTION_ANSWERS)
 async def reject(order_id: str, body: DecisionBody, request: Request, temporal: TemporalClient) -> dict:
     """The order ends ``rejected`` with the comment as its reason."""
     return _state(await _update(temporal, request, order_id, "decide",

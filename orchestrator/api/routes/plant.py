@@ -14,11 +14,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
+from orchestrator.api.errors import answers
+from orchestrator.api.routes.products import Lang, catalog_language
 from orchestrator.api.temporal import TemporalClient
+from orchestrator.catalog.localise import operation_names
 from orchestrator.clock import PlantClock
 from orchestrator.persistence import work_orders_repo as repo
 from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
@@ -78,6 +81,7 @@ class LineView(BaseModel):
     line: str
     name: str
     capabilities: list[str]
+    stations: list[str] = Field(default_factory=list, description="the line's stations, first to last")
     speed_factor: float
     state: int | None
     state_name: str | None
@@ -107,17 +111,23 @@ class LinesView(BaseModel):
 class MoveBody(BaseModel):
     """Where a work order should run."""
 
-    line: str = Field(min_length=1, examples=["ASM2"])
+    model_config = ConfigDict(extra="forbid")
+
+    line: str = Field(min_length=1, max_length=80, examples=["ASM2"])
 
 
 class PriorityBody(BaseModel):
     """An order's new priority: 0 is normal, higher is more urgent (a rush)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     priority: int = Field(ge=0, le=100, examples=[5])
 
 
 class RescheduleBody(BaseModel):
     """Why the planner asks for a new schedule (kept in the plant's event trail)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(default="", max_length=500)
 
@@ -160,16 +170,22 @@ def _unavailable_until(status: LineStatusRow | None, now: datetime) -> datetime 
     return status.fault_until if status.fault_until > now else None
 
 
-@router.get("/api/schedule", response_model=ScheduleView, summary="The plant schedule per line")
+@router.get("/api/schedule", response_model=ScheduleView, summary="The plant schedule per line",
+            responses=answers(404))
 async def get_schedule(
     request: Request,
     hours_back: Annotated[float, Query(ge=0, le=24 * 365, description="also show work orders finished "
                                                                        "this many plant hours ago")] = 24,
     line: Annotated[str | None, Query(description="only this line")] = None,
     include_withdrawn: bool = False,
+    lang: Lang = None,
 ) -> ScheduleView:
-    """Per line, its work orders with planned and actual windows, order, state and a late flag."""
+    """Per line, its work orders with planned and actual windows, order, state and a late flag.
+
+    With ``?lang=`` line names and operation names are the plant file's and catalog's translations.
+    """
     plant, settings = _plant(request), request.app.state.settings
+    language = catalog_language(lang)
     if line is not None and line not in plant.lines:
         raise HTTPException(404, f"the plant has no line {line!r}; its lines are {', '.join(plant.line_ids)}")
     now = _plant_now(settings)
@@ -181,8 +197,13 @@ async def get_schedule(
 
     rows, statuses = await asyncio.to_thread(read)
     by_line: dict[str, list[WorkOrderView]] = {line_id: [] for line_id in plant.line_ids}
+    # Work orders keep the operation name of the order's catalog (English); translate by that name.
+    names = operation_names(request.app.state.catalog, language) if language else {}
     for r in rows:
-        by_line.setdefault(r.line, []).append(_view(r))
+        view = _view(r)
+        if r.name in names:
+            view = view.model_copy(update={"name": names[r.name]})
+        by_line.setdefault(r.line, []).append(view)
     lines = []
     for line_id, views in by_line.items():
         if line is not None and line_id != line:
@@ -190,7 +211,7 @@ async def get_schedule(
         known = plant.lines.get(line_id)
         views.sort(key=lambda v: (v.actual_start or v.planned_start or now, v.id))
         lines.append(LineSchedule(
-            line=line_id, name=known.name if known else "(not in the plant file)",
+            line=line_id, name=known.name_in(language) if known else "(not in the plant file)",
             capabilities=[str(c) for c in known.capabilities] if known else [],
             unavailable_until=_unavailable_until(statuses.get(line_id), now), work_orders=views,
         ))
@@ -198,9 +219,13 @@ async def get_schedule(
 
 
 @router.get("/api/lines", response_model=LinesView, summary="The lines' live state")
-async def get_lines(request: Request) -> LinesView:
-    """Each line's state, speed, current job, counts, stop reason and connection, as last reported."""
+async def get_lines(request: Request, lang: Lang = None) -> LinesView:
+    """Each line's state, speed, current job, counts, stop reason and connection, as last reported.
+
+    With ``?lang=`` line and station names are the plant file's translations where it gives them.
+    """
     plant, settings = _plant(request), request.app.state.settings
+    language = catalog_language(lang)
     now = _plant_now(settings)
 
     def read() -> tuple[dict[str, LineStatusRow], list[WorkOrderRow]]:
@@ -212,8 +237,9 @@ async def get_lines(request: Request) -> LinesView:
     for line in plant.lines.values():
         s = statuses.get(line.id)
         views.append(LineView(
-            line=line.id, name=line.name, capabilities=[str(c) for c in line.capabilities],
-            speed_factor=line.speed_factor, state=s.state if s else None, state_name=s.state_name if s else None,
+            line=line.id, name=line.name_in(language), capabilities=[str(c) for c in line.capabilities],
+            stations=list(line.stations_in(language)), speed_factor=line.speed_factor, state=s.state if s else None,
+            state_name=s.state_name if s else None,
             unit_mode=s.unit_mode if s else None, mach_speed=s.mach_speed if s else None,
             cur_mach_speed=s.cur_mach_speed if s else None, job_order_id=s.job_order_id if s else None,
             planned_quantity=s.planned_quantity if s else None, produced_quantity=s.produced_quantity if s else None,
@@ -227,7 +253,7 @@ async def get_lines(request: Request) -> LinesView:
 
 
 @router.post("/api/schedule/reschedule", status_code=202, response_model=CommandAccepted,
-             summary="Ask the plant scheduler for a new schedule now")
+             summary="Ask the plant scheduler for a new schedule now", responses=answers(503))
 async def reschedule(request: Request, temporal: TemporalClient, body: RescheduleBody | None = None) -> CommandAccepted:
     """The scheduler solves again with what it knows now (e.g. after correcting a line's state)."""
     command = PlannerCommand(kind="reschedule", reason=(body or RescheduleBody()).reason)
@@ -236,7 +262,7 @@ async def reschedule(request: Request, temporal: TemporalClient, body: Reschedul
 
 
 @router.post("/api/work-orders/{work_order_id}/move", status_code=202, response_model=CommandAccepted,
-             summary="Move a work order to another capable line")
+             summary="Move a work order to another capable line", responses=answers(404, 409, 503))
 async def move_work_order(work_order_id: str, body: MoveBody, request: Request,
                           temporal: TemporalClient) -> CommandAccepted:
     """Keep a work order that has not started on ``line`` from now on (the line must be able to do it)."""
@@ -258,7 +284,7 @@ async def move_work_order(work_order_id: str, body: MoveBody, request: Request,
 
 
 @router.post("/api/work-orders/{work_order_id}/priority", status_code=202, response_model=CommandAccepted,
-             summary="Change the priority of a work order's order")
+             summary="Change the priority of a work order's order", responses=answers(404, 409, 503))
 async def set_priority(work_order_id: str, body: PriorityBody, request: Request,
                        temporal: TemporalClient) -> CommandAccepted:
     """Priority belongs to the order: every open work order of it takes the new priority (a rush)."""

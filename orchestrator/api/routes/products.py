@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.api.errors import ErrorAnswer, answers
+from orchestrator.api.schemas_orders import MAX_OPTIONS
 from orchestrator.catalog import (
     CannotPromise,
     Catalog,
@@ -26,9 +28,17 @@ from orchestrator.catalog import (
     UnknownProduct,
     quote,
 )
+from orchestrator.catalog.localise import localised_catalog
+from orchestrator.catalog.texts import BASE_LANGUAGE, TRANSLATION_LANGUAGES, translation_language
 from orchestrator.clock import PlantClock
 
 router = APIRouter(prefix="/api/products", tags=["products"])
+
+#: ``?lang=``: the language of the catalog's texts (names, labels, messages); English when absent.
+Lang = Annotated[
+    str | None,
+    Query(description="language of the catalog texts: en (default) or zh-CN; untranslated texts stay English"),
+]
 
 
 class _FromDomain(BaseModel):
@@ -106,7 +116,10 @@ class ProductDetail(ProductSummary):
 class QuoteRequest(BaseModel):
     """A configuration to price and date."""
 
-    options: dict[str, Any] = Field(default_factory=dict, description="option id -> value; omitted: default")
+    model_config = ConfigDict(extra="forbid")  # e.g. ``quantiy`` is a client's typo, not something to ignore
+
+    options: dict[str, Any] = Field(default_factory=dict, max_length=MAX_OPTIONS,
+                                    description="option id -> value; omitted: default")
     quantity: Any = Field(default=1, json_schema_extra={"type": "integer", "minimum": 1})
 
 
@@ -231,14 +244,35 @@ class QuoteRejected(BaseModel):
     detail: str
 
 
-def _catalog(request: Request) -> Catalog:
+def _catalog(request: Request, lang: str | None = None) -> Catalog:
+    """The catalog, in ``lang`` when one is asked (each language is localised once per loaded catalog)."""
     catalog: Catalog = request.app.state.catalog
-    return catalog
+    language = catalog_language(lang)
+    if language is None:
+        return catalog
+    cached: tuple[Catalog, dict[str, Catalog]] | None = getattr(request.app.state, "localised_catalogs", None)
+    if cached is None or cached[0] is not catalog:  # first use, or the catalog was reloaded
+        cached = (catalog, {})
+        request.app.state.localised_catalogs = cached
+    if language not in cached[1]:
+        cached[1][language] = localised_catalog(catalog, language)
+    return cached[1][language]
 
 
-def _product(request: Request, sku: str) -> Product:
+def catalog_language(lang: str | None) -> str | None:
+    """The translation language ``lang`` asks for (None: English); 422 for a language the catalog cannot speak."""
+    if lang is None or not lang.strip():
+        return None
+    language = translation_language(lang)
+    if language is None:
+        known = ", ".join((BASE_LANGUAGE, *TRANSLATION_LANGUAGES))
+        raise HTTPException(status_code=422, detail=f"lang={lang!r} is not a catalog language; use one of {known}")
+    return None if language == BASE_LANGUAGE else language
+
+
+def _product(request: Request, sku: str, lang: str | None = None) -> Product:
     try:
-        return _catalog(request).product(sku)
+        return _catalog(request, lang).product(sku)
     except UnknownProduct as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
@@ -255,16 +289,17 @@ def _summary(product: Product) -> dict[str, Any]:
 
 
 @router.get("", response_model=list[ProductSummary], summary="List configurable products")
-def list_products(request: Request) -> list[ProductSummary]:
+def list_products(request: Request, lang: Lang = None) -> list[ProductSummary]:
     """Every product in the catalog, by SKU."""
-    products = _catalog(request).products
+    products = _catalog(request, lang).products
     return [ProductSummary(**_summary(products[sku])) for sku in sorted(products)]
 
 
-@router.get("/{sku}", response_model=ProductDetail, summary="Option schema of one product")
-def get_product(sku: str, request: Request) -> ProductDetail:
+@router.get("/{sku}", response_model=ProductDetail, summary="Option schema of one product",
+            responses=answers(404))
+def get_product(sku: str, request: Request, lang: Lang = None) -> ProductDetail:
     """Options with defaults, ranges and choices, constraints with their messages, and quantity breaks."""
-    product = _product(request, sku)
+    product = _product(request, sku, lang)
     options = [
         OptionSchema(
             id=o.id,
@@ -316,15 +351,22 @@ def _errors(errors: tuple[ConfigError, ...]) -> list[ConfigErrorSchema]:
     summary="Price, explode and date a configuration",
     responses={
         404: {"description": "no product with this SKU"},
-        422: {"model": QuoteRejected, "description": "the configuration is invalid; every problem is listed"},
+        # QuoteRejected when the configuration breaks the catalog's rules; a plain error (e.g. the body is not
+        # an object) when it is not a configuration at all.
+        422: {"model": QuoteRejected | ErrorAnswer,
+              "description": "the configuration is invalid; every problem is listed"},
         503: {"description": "no delivery date can be promised (e.g. no line does a needed operation)"},
     },
 )
-async def quote_product(sku: str, body: QuoteRequest, request: Request) -> Any:
-    """Validate the configuration (all problems at once), price it, explode BOM and routing, promise a date."""
-    product = _product(request, sku)
+async def quote_product(sku: str, body: QuoteRequest, request: Request, lang: Lang = None) -> Any:
+    """Validate the configuration (all problems at once), price it, explode BOM and routing, promise a date.
+
+    With ``?lang=`` the breakdown labels, option labels in messages, constraint messages and operation
+    names are the catalog's translations; the promise reasoning stays English.
+    """
+    product = _product(request, sku, lang)
     try:
-        result = quote(_catalog(request), product.sku, body.options, body.quantity)
+        result = quote(_catalog(request, lang), product.sku, body.options, body.quantity)
     except CatalogRuleError as exc:
         raise HTTPException(status_code=500, detail=f"catalog defect: {exc}") from exc
     if not result.valid:

@@ -12,6 +12,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from orchestrator.api.errors import answers
 from orchestrator.inventory.scorecard import Scorecard, compute_scorecard
 from orchestrator.inventory.supplier_list import SupplierFileError, SupplierListing, load_supplier_listings
 from orchestrator.persistence import purchasing_repo
@@ -105,7 +106,7 @@ async def list_suppliers(
     return [_out(s, compute_scorecard(s.id, history)) for s in listings]
 
 
-@router.get("/{supplier_id}", response_model=SupplierDetail, summary="One supplier")
+@router.get("/{supplier_id}", response_model=SupplierDetail, summary="One supplier", responses=answers(404))
 async def get_supplier(
     supplier_id: str, request: Request,
     since: datetime | None = Query(None, description="score only history from this plant time on"),

@@ -9,6 +9,8 @@
 4. The PO's sourcing workflow gets the ``asn_received`` signal. A workflow that has finished (the need
    was cancelled) is not an error: the ASN is recorded, 200. When Temporal cannot be reached the answer
    is 503 and the supplier retries (its retry is not taken for a replay).
+
+Every delivery, accepted or refused, is noted in the adapter journal (the integrator page).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from fastapi import APIRouter, HTTPException, Request
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.suppliers import parse_despatch_advice
+from orchestrator.api.errors import answers
 from orchestrator.api.temporal import get_temporal
 from orchestrator.clock import PlantClock
 from orchestrator.persistence import purchasing_repo
+from orchestrator.ports.journal import AdapterKind, AdapterMessage, Direction, clip_body
 from orchestrator.ports.suppliers import DespatchAdvice, SupplierProtocolError
 from orchestrator.settings import Settings
 from orchestrator.webhooks import DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, WebhookSignatureError, verify
@@ -36,12 +40,35 @@ ASN_SIGNAL = "asn_received"
 ENDPOINT = "despatch-advice"
 
 
-@router.post("/despatch-advice", summary="A supplier's despatch advice (ASN)")
+@router.post("/despatch-advice", summary="A supplier's despatch advice (ASN)",
+             responses=answers(401, 404, 422, 503, s404="the purchase order is not one this buyer placed"))
 async def despatch_advice(request: Request) -> dict[str, str]:
     """Verify, record and forward an ASN to the sourcing workflow of its purchase order."""
+    body = await request.body()
+    try:
+        answer = await _receive(request, body)
+    except HTTPException as exc:
+        _journal(request, body, exc.status_code, str(exc.detail))
+        raise
+    except Exception:
+        _journal(request, body, 500, "internal error")
+        raise
+    _journal(request, body, 200, answer["status"])
+    return answer
+
+
+def _journal(request: Request, body: bytes, status: int, outcome: str) -> None:
+    """Note the delivery in the adapter journal (the integrator page), when the app keeps one."""
+    journal = getattr(request.app.state, "adapter_journal", None)
+    if journal is not None:
+        journal.record(AdapterMessage(AdapterKind.WEBHOOK, ENDPOINT, Direction.RECEIVED,
+                                      f"POST {request.url.path} → {status}: {outcome}", clip_body(body),
+                                      ok=status < 400))
+
+
+async def _receive(request: Request, body: bytes) -> dict[str, str]:
     settings: Settings = request.app.state.settings
     engine = request.app.state.engine
-    body = await request.body()
     header = request.headers.get(SIGNATURE_HEADER)
     peer = request.client.host if request.client else "?"
     try:

@@ -1,11 +1,13 @@
 """SQLModel tables, one module per area; importing this package registers them all on the metadata."""
 
+from orchestrator.persistence.tables.integrations import AdapterMessageRow
 from orchestrator.persistence.tables.inventory import GoodsReceiptRow, ReservationRow, StockRow
 from orchestrator.persistence.tables.orders import EventRow, OrderRow
 from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
 from orchestrator.persistence.tables.purchasing import PurchaseOrderRow, SupplierHistoryRow, WebhookDeliveryRow
 
 __all__ = [
+    "AdapterMessageRow",
     "EventRow",
     "GoodsReceiptRow",
     "LineStatusRow",

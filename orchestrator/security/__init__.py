@@ -1,0 +1,1 @@
+"""Personal data protection: field encryption at rest, blind indexes, Temporal payload encryption, log masking."""
