@@ -11,7 +11,8 @@ activities (K and L: ours per order, measured just before), N of them started to
 queue with an in-process worker. Each repeat runs on a fresh stack (database, plant and Temporal history
 start empty), ours first and the bare workflows right after.
 
-Run ``python -m bench.bench_throughput [--quick]``: progress, then a table of the figures and the notes.
+Run ``python -m bench.bench_throughput [--quick] [--workers K] [--n N[,N]]``: progress, then a table of the
+figures and the notes. ``--workers`` runs K worker processes (the default is one, as ``python -m bench`` does).
 """
 
 from __future__ import annotations
@@ -77,9 +78,10 @@ ORDER_MIX: list[tuple[str, dict[str, Any]]] = [
 
 
 def order_body(i: int) -> dict[str, Any]:
-    """The i-th order of the mix: quantity 1, its own customer."""
+    """The i-th order of the mix: quantity 1, its own customer, consenting to the processing of the
+    measurements a made-to-measure suit carries (the API refuses them without)."""
     sku, options = ORDER_MIX[i % len(ORDER_MIX)]
-    return {"sku": sku, "options": options, "quantity": 1,
+    return {"sku": sku, "options": options, "quantity": 1, "consent": {"personal_data": True},
             "customer": {"name": f"Bench customer {i}", "email": f"bench{i}@example.com"}}
 
 
@@ -267,14 +269,15 @@ class Pair:
         return self.ours.per_second / self.bare.per_second if self.bare.per_second else 0.0
 
 
-def measure_pair(n: int, var_dir: Path, tag: str, k_hint: tuple[int, int] | None = None) -> Pair:
-    """A fresh stack: N orders, then N bare workflows with as many activities per workflow as ours had.
+def measure_pair(n: int, var_dir: Path, tag: str, k_hint: tuple[int, int] | None = None, workers: int = 1) -> Pair:
+    """A fresh stack with ``workers`` worker processes: N orders, then N bare workflows with as many activities
+    per workflow as ours had.
 
     When our run did not finish (stalled or cut short), its activities per delivered order mean little:
     ``k_hint`` (from an earlier, finished run) sizes the bare workflows instead.
     """
-    with running_stack(var_dir, TIME_SCALE, FAST_FULFILMENT) as stack:
-        print(f"  stack up (plant clock ×{TIME_SCALE:g}); placing {n} orders", flush=True)
+    with running_stack(var_dir, TIME_SCALE, FAST_FULFILMENT, workers=workers) as stack:
+        print(f"  stack up (plant clock ×{TIME_SCALE:g}, {workers} worker(s)); placing {n} orders", flush=True)
         cpu_before = stack.cpu_seconds()
         ours = run_ours(stack, n, tag)
         diagnosis = diagnose(stack, ours.seconds, cpu_before, ours.sample)
@@ -315,10 +318,12 @@ def figures(n: int, pairs: list[Pair]) -> list[Figure]:
     ]
 
 
-def run(quick: bool = False) -> BenchResult:
-    """N=200 three times and N=1000 once (quick: N=30 twice), each on a fresh stack with its own baseline."""
-    plan = [(30, 2)] if quick else [(200, 3), (1000, 1)]
-    result = BenchResult("End-to-end throughput against bare Temporal")
+def run(quick: bool = False, workers: int = 1, sizes: list[tuple[int, int]] | None = None) -> BenchResult:
+    """N=200 three times and N=1000 once (quick: N=30 twice), each on a fresh stack with its own baseline;
+    ``sizes`` as (N, repeats) pairs replaces that plan."""
+    plan = sizes or ([(30, 2)] if quick else [(200, 3), (1000, 1)])
+    result = BenchResult("End-to-end throughput against bare Temporal"
+                         + (f" ({workers} worker processes)" if workers != 1 else ""))
     k_hint: tuple[int, int] | None = None
     with scratch_dir("c2m-bench-throughput-") as tmp, sigterm_as_interrupt():
         for n, repeats in plan:
@@ -327,7 +332,7 @@ def run(quick: bool = False) -> BenchResult:
                 print(f"N={n}, run {r + 1}/{repeats}", flush=True)
                 tag = f"n{n}-r{r}-{uuid.uuid4().hex[:6]}"
                 try:
-                    pairs.append(measure_pair(n, Path(tmp) / tag, tag, k_hint))
+                    pairs.append(measure_pair(n, Path(tmp) / tag, tag, k_hint, workers))
                 except Exception as exc:  # one broken run must not lose the others' figures
                     print(f"  N={n}, run {r + 1} failed: {exc!r}", flush=True)
                     keep(tmp)
@@ -344,8 +349,8 @@ def run(quick: bool = False) -> BenchResult:
                                             [float(c) for _, c in outcome.curve],
                                             "seconds since the first placement or start", "completed"))
     result.notes.append(f"Each run starts a fresh stack (plant clock ×{TIME_SCALE:g}, plentiful stock, 4 h "
-                        "transit, 1 h quality check, 1 h packing, one worker process); the bare workflows run "
-                        "right after ours on the same Temporal dev server with an in-process worker.")
+                        f"transit, 1 h quality check, 1 h packing, {workers} worker process(es)); the bare workflows "
+                        "run right after ours on the same Temporal dev server with an in-process worker.")
     return result
 
 
@@ -365,8 +370,11 @@ def print_table(result: BenchResult) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="End-to-end throughput against bare Temporal.")
     parser.add_argument("--quick", action="store_true", help="N=30, twice (instead of N=200 ×3 and N=1000)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--n", help="order counts to run once each, comma-separated (e.g. 200,1000)")
     args = parser.parse_args(argv)
-    print_table(run(quick=args.quick))
+    sizes = [(int(n), 1) for n in args.n.split(",")] if args.n else None
+    print_table(run(quick=args.quick, workers=args.workers, sizes=sizes))
 
 
 if __name__ == "__main__":

@@ -187,7 +187,8 @@ def diagnose(stack: BenchStack, seconds: float, cpu_before: dict[str, float], sa
     return Diagnosis(cores=cores, lines=line_busy(stack.db_file, seconds), waits=stage_waits(stack.db_file),
                      scheduler=scheduler, order=order,
                      failures=stack.metric_counts("temporal_activity_execution_failed"), latency_ms=latency,
-                     log_signs=log_signs(stack.var_dir / "worker-0.log"), solves=solve_seconds(stack.db_file))
+                     log_signs=sum((log_signs(log) for log in stack.worker_logs), Counter()),
+                     solves=solve_seconds(stack.db_file))
 
 
 def log_signs(log_file: Path) -> Counter[str]:
@@ -266,6 +267,14 @@ def explain(n: int, pairs: list[Pair], target: float) -> list[str]:
     notes.append(f"N={n}: lines busy (share of the run): "
                  + ", ".join(f"{k} {v:.0%}" for k, v in d.lines.items())
                  + f"; the busiest, {busiest[0]}, at {busiest[1]:.0%}: {bound}.")
+    busy_seconds = busiest[1] * ours.seconds
+    if busy_seconds > 0 and last.bare.per_second:
+        ceiling = ours.completed / busy_seconds
+        notes.append(f"N={n}: the plant's own ceiling: {busiest[0]} alone worked {busy_seconds:.0f} s for these "
+                     f"orders at this plant clock, so no orchestration could deliver them faster than "
+                     f"{ceiling:.2f} orders/s, {ceiling / last.bare.per_second:.0%} of the bare rate (which has "
+                     "no plant to wait for); ours reached "
+                     f"{ours.per_second / ceiling:.0%} of that ceiling.")
     total, busiest_process = sum(d.cores.values()), max(d.cores.items(), key=lambda kv: kv[1], default=("none", 0.0))
     saturated = total >= 1.6 or busiest_process[1] >= 0.8  # a Python process gets about one core (the GIL)
     notes.append(f"N={n}: CPU cores busy on average (of 2): "

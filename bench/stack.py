@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -185,8 +186,11 @@ class BenchStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     up: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
+    metrics_ports: list[str] = field(default_factory=list)  # one Prometheus endpoint per worker
     children: list[int] = field(default_factory=list)  # c2m up's children, stopped by pid if they linger
     env: dict[str, str] = field(default_factory=dict)
+    # The API's bootstrap admin token: the benchmark places and counts orders as an admin.
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def __post_init__(self) -> None:
         self.env = {
@@ -203,12 +207,18 @@ class BenchStack:
             "C2M_TIME_SCALE": f"{self.time_scale:g}",
             "C2M_STOCK_FILE": str(plentiful_stock(self.var_dir / "stock.yaml")),
             "C2M_ORDER_RATE_PER_MINUTE": "0",  # the benchmark is one caller placing many orders on purpose
+            "C2M_ADMIN_TOKEN": self.admin_token,
             **self.extra_env,
         }
 
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.env['C2M_API_PORT']}"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The admin's ``Authorization`` header, sent with every API call of the benchmark."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     @property
     def temporal_address(self) -> str:
@@ -221,7 +231,22 @@ class BenchStack:
 
     @property
     def metrics_url(self) -> str:
-        return f"http://127.0.0.1:{self.env['C2M_WORKER_METRICS_PORT']}/metrics"
+        """The first worker's Prometheus endpoint."""
+        return self.metrics_urls[0] if self.metrics_urls else self._metrics_url(self.env["C2M_WORKER_METRICS_PORT"])
+
+    @property
+    def metrics_urls(self) -> list[str]:
+        """Every started worker's Prometheus endpoint."""
+        return [self._metrics_url(port) for port in self.metrics_ports]
+
+    @staticmethod
+    def _metrics_url(port: str) -> str:
+        return f"http://127.0.0.1:{port}/metrics"
+
+    @property
+    def worker_logs(self) -> list[Path]:
+        """The started workers' logs."""
+        return [self.var_dir / f"worker-{n}.log" for n in range(len(self.workers))]
 
     def start(self) -> None:
         """Start ``c2m up --no-worker`` and wait until the API answers; remember its children."""
@@ -235,13 +260,17 @@ class BenchStack:
         self.children = descendants(self.up.pid)
 
     def start_worker(self) -> subprocess.Popen:
-        """Start ``python -m orchestrator worker`` and wait until its metrics endpoint answers."""
+        """Start ``python -m orchestrator worker`` (each on a metrics port of its own) and wait until its metrics
+        endpoint answers."""
+        port = self.env["C2M_WORKER_METRICS_PORT"] if not self.workers else str(free_port())
         with open(self.var_dir / f"worker-{len(self.workers)}.log", "ab") as out:
-            worker = subprocess.Popen([sys.executable, "-m", "orchestrator", "worker"], cwd=ROOT, env=self.env,
+            worker = subprocess.Popen([sys.executable, "-m", "orchestrator", "worker"], cwd=ROOT,
+                                      env={**self.env, "C2M_WORKER_METRICS_PORT": port},
                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append(worker)
-        wait_until(lambda: httpx.get(self.metrics_url, timeout=2).status_code == 200, 120,
-                   f"worker metrics at {self.metrics_url}", worker)
+        self.metrics_ports.append(port)
+        url = self._metrics_url(port)
+        wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, 120, f"worker metrics at {url}", worker)
         return worker
 
     def stop(self) -> None:
@@ -306,7 +335,8 @@ class BenchStack:
         A 429 or 503 is retried after its Retry-After (a few times): the key makes the retry safe.
         """
         for _ in range(5):
-            resp = http.post(f"{self.api}/api/orders", json=body, headers={"Idempotency-Key": key}, timeout=60)
+            resp = http.post(f"{self.api}/api/orders", json=body, headers={"Idempotency-Key": key, **self.auth},
+                             timeout=60)
             if resp.status_code not in (429, 503):
                 break
             time.sleep(min(float(resp.headers.get("Retry-After", "1")), 30.0))
@@ -316,14 +346,18 @@ class BenchStack:
 
     def count(self, http: httpx.Client, status: str) -> int:
         """How many orders are at ``status`` (the list's ``total``)."""
-        resp = http.get(f"{self.api}/api/orders", params={"status": status, "limit": 1}, timeout=30)
+        resp = http.get(f"{self.api}/api/orders", params={"status": status, "limit": 1}, headers=self.auth, timeout=30)
         resp.raise_for_status()
         return int(resp.json()["total"])
 
     def metric_counts(self, prefix: str, label: str = "activity_type", suffixes: tuple[str, ...] = ("_count", "_total"),
                       ) -> dict[str, float]:
-        """The worker's ``<prefix>*`` samples summed by ``label`` (see :func:`metric_counts`)."""
-        return metric_counts(self.metrics_url, prefix, label, suffixes)
+        """The workers' ``<prefix>*`` samples summed by ``label`` over every worker (see :func:`metric_counts`)."""
+        total: dict[str, float] = {}
+        for url in self.metrics_urls or [self.metrics_url]:
+            for key, value in metric_counts(url, prefix, label, suffixes).items():
+                total[key] = total.get(key, 0.0) + value
+        return total
 
 
 def metric_counts(url: str, prefix: str, label: str = "activity_type",

@@ -92,8 +92,24 @@ class Settings(BaseSettings):
         default=None, description="comma-separated Fernet keys, newest first; the first encrypts, any decrypts"
     )
 
+    # Authentication (docs/security.md): accounts carry API keys stored hashed. This one token, when set,
+    # is an admin from the start: it creates the first accounts (``POST /api/accounts``). Production
+    # refuses a short one.
+    admin_token: str | None = Field(
+        default=None, description="bootstrap admin bearer token; unset: only database API keys authenticate"
+    )
+    customer_signup: bool = Field(
+        default=True, description="anyone may open a customer account (POST /api/customers) to order as a guest"
+    )
+    # Sign-ups per client address (enough for a family behind one router, not for a script); 0: no limit.
+    signup_rate_per_minute: float = Field(default=6.0, ge=0, description="customer sign-ups per minute per address")
+    signup_burst: int = Field(default=5, ge=1, description="sign-ups an address may make at once")
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
+        if self.mode == "production" and self.admin_token is not None and len(self.admin_token) < 32:
+            raise ValueError("C2M_ADMIN_TOKEN is shorter than 32 characters; use a long random value "
+                             "(python -c 'import secrets; print(secrets.token_urlsafe(32))') or leave it unset")
         if self.mode == "production":
             for name in ("secret_key", "webhook_secret"):
                 if getattr(self, name) == DEV_SECRET:

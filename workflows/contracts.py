@@ -65,11 +65,15 @@ class SourcingResult(BaseModel):
 
 
 class SchedulerInput(BaseModel):
-    """Start (or continue-as-new) the plant scheduler entity."""
+    """Start (or continue-as-new) the plant scheduler entity, with the messages the last run had not handled."""
 
     plant_id: str = "default"
     clock: ClockSpec
     pending: list[BookingRequest] = Field(default_factory=list, description="carried over by continue-as-new")
+    unbooks: list[str] = Field(default_factory=list, description="carried over by continue-as-new")
+    work_order_events: list[WorkOrderEvent] = Field(default_factory=list, description="carried over")
+    line_events: list[LineEventSignal] = Field(default_factory=list, description="carried over")
+    commands: list[PlannerCommand] = Field(default_factory=list, description="carried over")
 
 
 class OperationSpec(BaseModel):
@@ -86,10 +90,15 @@ class OperationSpec(BaseModel):
 
 
 class BookingRequest(BaseModel):
-    """Book an order's operations: not before ``release_at`` (materials), aiming at ``due``."""
+    """Book an order's operations: not before ``release_at`` (materials), aiming at ``due``.
+
+    Orders send ``operations`` empty: the scheduler reads them from the plan stored with the order, so a
+    booking costs the scheduler's history a few hundred bytes whatever the routing (a thousand bookings in
+    one batch stay far below Temporal's payload limit). A caller without a stored order lists them here.
+    """
 
     order_id: str
-    operations: list[OperationSpec]
+    operations: list[OperationSpec] = Field(default_factory=list)
     release_at: datetime
     due: datetime
     priority: int = 0
@@ -115,7 +124,6 @@ class BookingResult(BaseModel):
     method: str = ""
 
 
-SchedulerInput.model_rebuild()
 
 
 class ScheduleChanged(BaseModel):
@@ -154,6 +162,14 @@ class WorkOrderEvent(BaseModel):
     reason: str = ""
 
 
+class ProductionFinished(BaseModel):
+    """Sent to an order once, when every operation of its booking has completed on the lines."""
+
+    order_id: str
+    op_ids: list[str]
+    at: datetime
+
+
 # --- names shared by senders and receivers --------------------------------------------------------
 
 PLANT_SCHEDULER_ID = "plant-scheduler"
@@ -167,7 +183,8 @@ class Signals:
     UNBOOK = "unbook"  # order -> scheduler: order id (cancel or change: free the capacity)
     BOOKED = "booked"  # scheduler -> order: BookingResult
     SCHEDULE_CHANGED = "schedule_changed"  # scheduler -> order: ScheduleChanged
-    WORK_ORDER_EVENT = "work_order_event"  # line monitor -> order and scheduler: WorkOrderEvent
+    WORK_ORDER_EVENT = "work_order_event"  # line monitor -> order (its first start) and scheduler (aborts)
+    PRODUCTION_FINISHED = "production_finished"  # line monitor -> order: ProductionFinished
     LINE_EVENT = "line_event"  # line monitor -> scheduler: LineEventSignal
     ASN_RECEIVED = "asn_received"  # webhook -> sourcing: DespatchAdvice
 
@@ -212,3 +229,6 @@ class PlannerCommand(BaseModel):
     priority: int | None = None
     reason: str = ""
     requested_by: str = "planner"
+
+
+SchedulerInput.model_rebuild()

@@ -21,6 +21,7 @@ from orchestrator.persistence.journal_writer import JournalWriter
 from orchestrator.plant import Plant, load_plant
 from orchestrator.ports.journal import Journal
 from orchestrator.runtime import shared_clock_epoch
+from orchestrator.security.keys import personal_options
 from orchestrator.settings import Settings, load_settings
 from orchestrator.temporal_client import connect_temporal, metrics_runtime
 from workflows.contracts import ClockSpec
@@ -83,7 +84,7 @@ def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.A
         probe_step,
         *orders.all(),
         *build_sourcing_activities(settings, engine, journal),
-        *build_scheduler_activities(settings, engine, mes),
+        *build_scheduler_activities(settings, engine, mes, temporal=temporal),
         *build_line_activities(settings, engine, temporal, plant, journal=journal),
     ]
 
@@ -118,7 +119,7 @@ def _stop_on_signals() -> asyncio.Event:
 def main(settings: Settings | None = None) -> None:
     """Run a worker with settings from the environment."""
     settings = settings or load_settings()
-    configure_logging("c2m-worker", json=settings.log_format == "json")
+    configure_logging("c2m-worker", json=settings.log_format == "json", personal_keys=personal_options(settings))
     configure_tracing("c2m-worker", settings.otel_endpoint)
     asyncio.run(run_worker(settings))
 

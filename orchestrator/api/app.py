@@ -13,7 +13,19 @@ from sqlalchemy.exc import OperationalError
 from orchestrator.api.errors import document_error_answers
 from orchestrator.api.event_hub import EventHub
 from orchestrator.api.limits import RequestSizeLimit
-from orchestrator.api.routes import demo, events, health, orders, planner, products, suppliers, webhooks
+from orchestrator.api.routes import (
+    accounts,
+    audit,
+    demo,
+    events,
+    health,
+    orders,
+    planner,
+    privacy,
+    products,
+    suppliers,
+    webhooks,
+)
 from orchestrator.api.routes import integrations as integrations_routes
 from orchestrator.api.routes import plant as plant_routes
 from orchestrator.catalog import load_catalog
@@ -83,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plant_routes.router)
     app.include_router(planner.router)
     app.include_router(demo.router)
+    app.include_router(accounts.router)
+    app.include_router(audit.router)
+    app.include_router(privacy.router)
     document_error_answers(app)  # 413 and API-specific 422 answers in the OpenAPI schema
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)  # 413 over the limit
     observe_api(app, settings, engine)  # /metrics, request metrics, log context, server spans

@@ -25,8 +25,9 @@ class ErrorAnswer(BaseModel):
 
 DESCRIPTIONS = {
     400: "the body cannot be read as JSON (e.g. it is not UTF-8)",
-    401: "the request is not authenticated (e.g. a webhook signature is missing, stale or forged)",
-    403: "the installation does not allow this (e.g. a demo tool in production mode)",
+    401: "the request is not authenticated: no bearer token, an invalid one, or a bad webhook signature",
+    403: "the caller's role may not do this (the detail names the roles that may), or the installation "
+         "does not allow it (e.g. a demo tool in production mode)",
     404: "the named resource does not exist; the detail says which and where to find the known ones",
     409: "the resource is in a state that does not allow this now; the detail says which",
     413: "the request body is larger than C2M_MAX_REQUEST_BYTES",

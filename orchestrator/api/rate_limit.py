@@ -101,5 +101,21 @@ def limit_order_placement(request: Request) -> None:
         )
 
 
+def limit_signups(request: Request) -> None:
+    """FastAPI dependency of ``POST /api/customers``: 429 once an address opened too many accounts."""
+    state = request.app.state
+    buckets: TokenBuckets | None = getattr(state, "signup_buckets", None)
+    settings: Settings = state.settings
+    if settings.signup_rate_per_minute <= 0:
+        return
+    if buckets is None:
+        buckets = state.signup_buckets = TokenBuckets(settings.signup_rate_per_minute, settings.signup_burst)
+    wait = buckets.take("ip:" + (request.client.host if request.client else "unknown"))
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(429, f"too many new accounts from this address; retry in {seconds} s",
+                            headers={"Retry-After": str(seconds)})
+
+
 RATE_LIMITED = {429: {"description": "too many orders from this caller; retry after ``Retry-After`` seconds"}}
 """OpenAPI ``responses`` entry for a rate-limited route."""

@@ -23,6 +23,22 @@ class Customer(BaseModel):
     address: str | None = Field(default=None, max_length=500)
 
 
+CONSENT_TEXT_VERSION = "2026-11"
+"""The version of the privacy notice the shop shows beside its consent box (docs/privacy.md)."""
+
+
+class Consent(BaseModel):
+    """The customer's consent as given with the order. Measurements and other personal options are
+    processed only with ``personal_data`` true; contact details serve the contract itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    personal_data: bool = Field(description="may c2m process the personal options (e.g. body measurements)")
+    marketing: bool = Field(default=False, description="may we write about other products (never assumed)")
+    text_version: str = Field(default=CONSENT_TEXT_VERSION, max_length=20,
+                              description="the privacy notice the customer read")
+
+
 class OrderCreate(BaseModel):
     """A customer's order for one configured product."""
 
@@ -37,6 +53,7 @@ class OrderCreate(BaseModel):
     special_requests: str | None = Field(default=None, max_length=2000)
     notify_url: HttpUrl | None = None
     priority: int = Field(default=0, ge=0, le=10)
+    consent: Consent | None = Field(default=None, description="required when the options hold personal data")
 
 
 class Milestone(BaseModel):

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from orchestrator.cli.demo_accounts import accounts_file, demo_token
 from orchestrator.orders.stages import HAPPY_PATH, TERMINAL
 from orchestrator.settings import load_settings
 
@@ -20,6 +21,10 @@ console = Console()
 order_app = typer.Typer(help="Place, list, follow and cancel orders through the running API.", no_args_is_help=True)
 
 ApiOption = Annotated[str | None, typer.Option("--api", help="API base URL (default from settings)")]
+TokenOption = Annotated[str | None, typer.Option(
+    "--token", envvar="C2M_TOKEN", show_default=False,
+    help="API key sent as `Authorization: Bearer` (default: the demo admin key `c2m up` wrote to "
+         "var/demo-accounts.json, else C2M_ADMIN_TOKEN)")]
 
 SEED_EXAMPLE = {
     "sku": "aircon-split",
@@ -29,8 +34,16 @@ SEED_EXAMPLE = {
 }
 
 
-def _api(api: str | None) -> httpx.Client:
-    return httpx.Client(base_url=api or load_settings().resolved_public_url, timeout=30)
+def _api(api: str | None, token: str | None) -> httpx.Client:
+    """A client of the API that authenticates every call; exits with a hint when there is no key at all."""
+    settings = load_settings()
+    token = token or demo_token(settings) or settings.admin_token
+    if not token:
+        console.print(f"[red]✘ no API key: run `c2m up` first (it writes demo keys to {accounts_file(settings)}) "
+                      "or pass --token (or set C2M_TOKEN)[/]")
+        raise typer.Exit(2)
+    return httpx.Client(base_url=api or settings.resolved_public_url, timeout=30,
+                        headers={"Authorization": f"Bearer {token}"})
 
 
 def _fail(resp: httpx.Response) -> None:
@@ -38,6 +51,10 @@ def _fail(resp: httpx.Response) -> None:
         detail = resp.json().get("detail")
     except ValueError:
         detail = resp.text
+    if resp.status_code == 401:
+        console.print(f"[red]✘ 401: {detail}[/]\n  the API refused the key: pass a valid one with --token or "
+                      "C2M_TOKEN (after a fresh `c2m up`, the demo keys in var/demo-accounts.json are new)")
+        raise typer.Exit(1)
     if isinstance(detail, dict) and "errors" in detail:
         console.print(f"[red]✘ {detail.get('message')}[/]")
         for e in detail["errors"]:
@@ -65,12 +82,21 @@ def place(
     name: str = "Demo Customer",
     email: str = "demo@example.com",
     special: Annotated[str | None, typer.Option(help="special requests (sends the order to approval)")] = None,
+    consent: Annotated[bool, typer.Option("--consent", help="the customer consents to processing personal "
+                                                            "options (body measurements, a monogram)")] = False,
     api: ApiOption = None,
+    token: TokenOption = None,
 ) -> None:
-    """Place an order and print its id, price, promised date and tracking link."""
-    body = {"sku": sku, "options": dict(_parse_option(o) for o in option or []), "quantity": quantity,
-            "customer": {"name": name, "email": email}, "special_requests": special}
-    with _api(api) as http:
+    """Place an order and print its id, price, promised date and tracking link.
+
+    With a customer's key the order is theirs; with an admin's it is placed for NAME/EMAIL.
+    """
+    body: dict[str, Any] = {"sku": sku, "options": dict(_parse_option(o) for o in option or []),
+                            "quantity": quantity, "customer": {"name": name, "email": email},
+                            "special_requests": special}
+    if consent:
+        body["consent"] = {"personal_data": True}
+    with _api(api, token) as http:
         resp = http.post("/api/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
     if resp.status_code >= 300:
         _fail(resp)
@@ -81,9 +107,9 @@ def place(
 
 
 @order_app.command("list")
-def list_orders(status: str | None = None, limit: int = 20, api: ApiOption = None) -> None:
-    """The newest orders."""
-    with _api(api) as http:
+def list_orders(status: str | None = None, limit: int = 20, api: ApiOption = None, token: TokenOption = None) -> None:
+    """The newest orders (a customer's key lists only that customer's)."""
+    with _api(api, token) as http:
         resp = http.get("/api/orders", params={k: v for k, v in {"status": status, "limit": limit}.items() if v})
     if resp.status_code >= 300:
         _fail(resp)
@@ -95,9 +121,9 @@ def list_orders(status: str | None = None, limit: int = 20, api: ApiOption = Non
 
 
 @order_app.command("show")
-def show(order_id: str, api: ApiOption = None) -> None:
+def show(order_id: str, api: ApiOption = None, token: TokenOption = None) -> None:
     """One order with its milestone trail."""
-    with _api(api) as http:
+    with _api(api, token) as http:
         resp = http.get(f"/api/orders/{order_id}")
     if resp.status_code >= 300:
         _fail(resp)
@@ -114,9 +140,10 @@ def show(order_id: str, api: ApiOption = None) -> None:
 
 
 @order_app.command("cancel")
-def cancel(order_id: str, reason: str = "cancelled from the terminal", api: ApiOption = None) -> None:
+def cancel(order_id: str, reason: str = "cancelled from the terminal", api: ApiOption = None,
+           token: TokenOption = None) -> None:
     """Cancel an order; its compensations run in reverse."""
-    with _api(api) as http:
+    with _api(api, token) as http:
         resp = http.post(f"/api/orders/{order_id}/cancel", json={"reason": reason})
     if resp.status_code >= 300:
         _fail(resp)
@@ -126,16 +153,16 @@ def cancel(order_id: str, reason: str = "cancelled from the terminal", api: ApiO
 @order_app.command("watch")
 def watch(order_ids: Annotated[list[str], typer.Argument(help="one or more order ids")],
           timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 600,
-          api: ApiOption = None) -> None:
+          api: ApiOption = None, token: TokenOption = None) -> None:
     """Follow orders live until each reaches an end state."""
-    code = _watch(order_ids, timeout, api)
+    code = _watch(order_ids, timeout, api, token)
     raise typer.Exit(code)
 
 
-def _watch(order_ids: list[str], timeout: float, api: str | None) -> int:
+def _watch(order_ids: list[str], timeout: float, api: str | None, token: str | None) -> int:
     deadline = time.monotonic() + timeout
     states: dict[str, dict[str, Any]] = {}
-    with _api(api) as http, Live(console=console, refresh_per_second=4) as live:
+    with _api(api, token) as http, Live(console=console, refresh_per_second=4) as live:
         while time.monotonic() < deadline:
             for oid in order_ids:
                 resp = http.get(f"/api/orders/{oid}")
@@ -164,8 +191,11 @@ def _progress_table(states: dict[str, dict[str, Any]]) -> Table:
     return table
 
 
-def demo(api: ApiOption = None, timeout: float = 900) -> None:
-    """Place the seed example (a white air conditioner with self-cleaning) and others; follow them to delivery."""
+def demo(api: ApiOption = None, token: TokenOption = None, timeout: float = 900) -> None:
+    """Place the seed example (a white air conditioner with self-cleaning) and others; follow them to delivery.
+
+    Needs an admin's key (the default): it orders on the customers' behalf and approves as a planner would.
+    """
     others = [
         {"sku": "ebike-city", "options": {}, "quantity": 2,
          "customer": {"name": "Anna Berg", "email": "anna@example.com"}},
@@ -173,10 +203,11 @@ def demo(api: ApiOption = None, timeout: float = 900) -> None:
          "options": {"fabric": "wool_navy", "height": 180, "chest": 100, "waist": 86, "seat": 102, "shoulder": 46,
                      "sleeve": 64, "jacket_length": 76, "inseam": 82, "monogram": "ZM"},
          "customer": {"name": "Zhang Min", "email": "zhang.min@example.com"},
+         "consent": {"personal_data": True},  # measurements and a monogram are personal data
          "special_requests": "monogram in gold thread, please"},
     ]
     ids = []
-    with _api(api) as http:
+    with _api(api, token) as http:
         for body in [SEED_EXAMPLE, *others]:
             resp = http.post("/api/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
             if resp.status_code >= 300:
@@ -197,4 +228,4 @@ def demo(api: ApiOption = None, timeout: float = 900) -> None:
         if resp.status_code >= 300:
             _fail(resp)
         console.print(f"[green]✔[/] {suit} approved (as a planner would, in the console or with POST /approve)")
-    raise typer.Exit(_watch(ids, timeout, api))
+    raise typer.Exit(_watch(ids, timeout, api, token))

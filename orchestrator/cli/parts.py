@@ -24,9 +24,10 @@ def api(
     from orchestrator.api.app import create_app
     from orchestrator.observability.logging import configure_logging
     from orchestrator.observability.tracing import configure_tracing
+    from orchestrator.security.keys import personal_options
 
     settings = load_settings()
-    configure_logging("c2m-api", json=settings.log_format == "json")
+    configure_logging("c2m-api", json=settings.log_format == "json", personal_keys=personal_options(settings))
     configure_tracing("c2m-api", settings.otel_endpoint)
     # log_config=None: uvicorn's own records go through the handler configured above, in the same format.
     # Live streams never end by themselves, so a graceful stop waits only a few seconds for them.

@@ -88,10 +88,17 @@ def app_specs(settings: Settings, env: dict[str, str]) -> list[ChildSpec]:
     worker = ChildSpec(
         "worker",
         python_module("orchestrator", "worker"),
-        lambda: probe_http("worker", f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"),
+        lambda: _worker_probe(settings),
         env,
     )
     return [api, worker]
+
+
+async def _worker_probe(settings: Settings) -> ProbeResult:
+    """The worker's /metrics answers; without a metrics port its only sign of life is its process."""
+    if not settings.worker_metrics_port:
+        return ProbeResult("worker", True, "running (no metrics port: C2M_WORKER_METRICS_PORT=0)", 0.0)
+    return await probe_http("worker", f"http://127.0.0.1:{settings.worker_metrics_port}/metrics")
 
 
 def _port_free(port: int) -> bool:

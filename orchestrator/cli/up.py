@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli import stack
+from orchestrator.cli.demo_accounts import DemoAccount, accounts_file, ensure_demo_accounts, page_links
 from orchestrator.cli.supervisor import ChildFailed, Supervisor
 from orchestrator.persistence.migrate import seed_stock, upgrade
 from orchestrator.runtime import shared_clock_epoch
+from orchestrator.security.principals import Role
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -73,6 +75,7 @@ async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, qu
         seeded = await asyncio.to_thread(seed_stock, settings)
         console.print(f"[green]✔[/] database ready ({_redact(settings.resolved_database_url)}"
                       + (f", {seeded} items of starting stock loaded)" if seeded else ")"))
+        accounts = await _demo_accounts(settings)
         first = [stack.temporal_spec(settings)] if embedded_temporal else []
         second: list = []
         if simulators:
@@ -84,7 +87,7 @@ async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, qu
             if stage and not stop.is_set():
                 await _until_stopped(sup.start_stage(stage), stop)
         if not stop.is_set():
-            _print_urls(settings, embedded_temporal)
+            _print_urls(settings, embedded_temporal, accounts)
             await sup.watch(stop)
     except ChildFailed as exc:
         console.print(f"[red bold]✘ {exc}[/]")
@@ -112,12 +115,28 @@ async def _until_stopped(coro: Coroutine[Any, Any, None], stop: asyncio.Event) -
     raise _Interrupted
 
 
-def _print_urls(settings: Settings, embedded_temporal: bool) -> None:
+async def _demo_accounts(settings: Settings) -> dict[Role, DemoAccount]:
+    """Dev mode: a key per role, reused across restarts (production issues keys through the API only)."""
+    if settings.mode != "dev":
+        return {}
+    accounts = await asyncio.to_thread(ensure_demo_accounts, settings)
+    console.print(f"[green]✔[/] demo accounts (customer Li Wei, planner, integrator, admin): API keys in "
+                  f"{accounts_file(settings)}")
+    return accounts
+
+
+def _print_urls(settings: Settings, embedded_temporal: bool, accounts: dict[Role, DemoAccount]) -> None:
     table = Table(title="c2m is up", show_header=False, title_justify="left")
     for name, url in stack.urls(settings, embedded_temporal):
         table.add_row(name, url)
     table.add_row("Logs", str(stack.log_dir(settings)))
     console.print(table)
+    if accounts:
+        # Printed whole (no ellipsis) so a terminal click opens the page signed in.
+        console.print("Signed in as a demo account (the key is in the #fragment, never sent to the server; "
+                      f"`c2m order …` uses the admin key from {accounts_file(settings).name}):")
+        for label, url in page_links(settings.resolved_public_url, accounts):
+            console.print(f"  {label}: {url}", soft_wrap=True, highlight=False)
     console.print("[dim]Ctrl-C stops everything.[/]")
 
 

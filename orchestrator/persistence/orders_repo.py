@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from orchestrator.persistence import audit_repo
 from orchestrator.persistence.events import EVENTS, NewEvent, append_events
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.security.keys import default_vault
@@ -34,7 +35,7 @@ def _sealed(values: dict[str, Any], vault: Vault | None) -> dict[str, Any]:
     return out
 
 
-def _opened(row: Any, vault: Vault | None) -> OrderRow:
+def opened_row(row: Any, vault: Vault | None) -> OrderRow:
     """The order of a stored row, personal fields decrypted."""
     v = vault or default_vault()
     values = dict(row)
@@ -45,6 +46,7 @@ def _opened(row: Any, vault: Vault | None) -> OrderRow:
 
 def insert_order(
     engine: Engine, order: OrderRow, received: NewEvent, vault: Vault | None = None,
+    audit: audit_repo.AuditEntry | None = None,
 ) -> tuple[OrderRow, bool]:
     """Store a new order with its ``received`` event in one transaction.
 
@@ -56,6 +58,7 @@ def insert_order(
         with engine.begin() as conn:
             conn.execute(ORDERS.insert().values(**values))
             append_events(conn, [received])
+            audit_repo.append(conn, [audit] if audit else [])
         return order, True
     except IntegrityError:
         if order.idempotency_key is None:
@@ -70,14 +73,14 @@ def order_by_idempotency_key(engine: Engine, key: str, vault: Vault | None = Non
     """The order a client created with this idempotency key, if any."""
     with engine.connect() as conn:
         row = conn.execute(select(ORDERS).where(ORDERS.c.idempotency_key == key)).mappings().first()
-    return _opened(row, vault) if row else None
+    return opened_row(row, vault) if row else None
 
 
 def get_order(engine: Engine, order_id: str, vault: Vault | None = None) -> OrderRow | None:
     """One order by id."""
     with engine.connect() as conn:
         row = conn.execute(select(ORDERS).where(ORDERS.c.id == order_id)).mappings().first()
-    return _opened(row, vault) if row else None
+    return opened_row(row, vault) if row else None
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def list_orders(
         rows = conn.execute(
             select(ORDERS).where(*conds).order_by(ORDERS.c.created_at.desc(), ORDERS.c.id).limit(limit).offset(offset)
         ).mappings().all()
-    return [_opened(r, vault) for r in rows], int(total)
+    return [opened_row(r, vault) for r in rows], int(total)
 
 
 def orders_of_customer(engine: Engine, email: str, vault: Vault | None = None) -> list[OrderRow]:
@@ -124,7 +127,7 @@ def orders_of_customer(engine: Engine, email: str, vault: Vault | None = None) -
         rows = conn.execute(
             select(ORDERS).where(ORDERS.c.customer_id == customer_id).order_by(ORDERS.c.created_at, ORDERS.c.id)
         ).mappings().all()
-    return [_opened(r, vault) for r in rows]
+    return [opened_row(r, vault) for r in rows]
 
 
 def record_stage(
@@ -146,15 +149,49 @@ def record_stage(
         values["eta"] = eta
     if extra:
         values.update(_sealed(extra, vault))
+    before = conn.execute(select(ORDERS.c.stage).where(ORDERS.c.id == order_id)).scalar_one_or_none()
     conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
     append_events(conn, [event])
+    if before != stage:  # a retried step moves nothing and audits nothing
+        audit_repo.append(conn, [audit_repo.AuditEntry(
+            audit_repo.SYSTEM, "system", "order.stage", f"order:{order_id}", {"stage": before},
+            {"stage": stage, "reason": reason, **({"eta": eta.isoformat()} if eta else {})})])
 
 
 def update_order(conn: Connection, order_id: str, vault: Vault | None = None, **values: Any) -> None:
     """Update columns of one order (plan, eta...) in the caller's transaction; personal ones are sealed."""
+    current = conn.execute(select(*(ORDERS.c[k] for k in values)).where(ORDERS.c.id == order_id)).mappings().first()
+    changed = sorted(k for k in values if current is None or not _same(current[k], values[k]))
+    if not changed:
+        return  # an ETA restated by every event: nothing to write, nothing to audit
     values = _sealed(values, vault)
     values["updated_at"] = datetime.now(UTC)
     conn.execute(update(ORDERS).where(ORDERS.c.id == order_id).values(**values))
+    audit_repo.append(conn, [audit_repo.AuditEntry(
+        audit_repo.SYSTEM, "system", "order.update", f"order:{order_id}", None, _audited(values, changed))])
+
+
+def _same(stored: Any, new: Any) -> bool:
+    """Equal as stored (SQLite returns naive datetimes for aware ones written)."""
+    if isinstance(stored, datetime) and isinstance(new, datetime):
+        return (stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored) == (
+            new.replace(tzinfo=UTC) if new.tzinfo is None else new)
+    return bool(stored == new)
+
+
+def _audited(values: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    """What an update changed, for the audit log: dates and stages as they are, anything else only named
+    (plans are large, personal fields are never copied into the log)."""
+    shown: dict[str, Any] = {}
+    for key in changed:
+        value = values[key]
+        if isinstance(value, datetime):
+            shown[key] = value.isoformat()
+        elif isinstance(value, str | int | float) and key in ("stage", "stage_reason", "quantity", "price_total"):
+            shown[key] = value
+        else:
+            shown[key] = "changed"
+    return shown
 
 
 def milestones(engine: Engine, order_id: str) -> list[dict[str, Any]]:

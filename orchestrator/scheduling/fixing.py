@@ -43,11 +43,15 @@ def fix_frozen(problem: Problem, downtime: dict[str, list[Interval]]) -> None:
             work[task.fixed.line_id].book(task.fixed.start, task.fixed.end)
     position = {i: k for k, i in enumerate(problem.topo)}
     frozen = [t for t in problem.tasks if t.op.frozen is not None and t.fixed is None]
+    # The start of the last frozen task kept on each line: the next one may not begin before it, even where
+    # a gap opened in front of it (a late predecessor pushed the earlier one back), or it would overtake it.
+    sequence: dict[str, int] = {}
     # In planned order, so that each line keeps its sequence; routing order breaks ties.
     for task in sorted(frozen, key=lambda t: (t.op.frozen.start, position[t.index])):  # type: ignore[union-attr]
         placement = task.op.frozen
         assert placement is not None
-        start, reason = _kept_start(problem, task, placement.line_id, work, downtime)
+        start, reason = _kept_start(problem, task, placement.line_id, work, downtime,
+                                    sequence.get(placement.line_id, 0))
         if reason is not None:
             problem.unfrozen.append(task.op.id)
             problem.notes.append(f"operation {task.op.id} could not keep its frozen slot on {placement.line_id} "
@@ -56,12 +60,15 @@ def fix_frozen(problem: Problem, downtime: dict[str, list[Interval]]) -> None:
         end = start + task.durations[placement.line_id]
         task.fixed = Fixed(placement.line_id, start, end, AssignmentState.FROZEN)
         work[placement.line_id].book(start, end)
+        sequence[placement.line_id] = start
 
 
 def _kept_start(
-    problem: Problem, task: Task, line_id: str, work: dict[str, Timeline], downtime: dict[str, list[Interval]]
+    problem: Problem, task: Task, line_id: str, work: dict[str, Timeline], downtime: dict[str, list[Interval]],
+    not_before: int,
 ) -> tuple[int, str | None]:
-    """Where a frozen task can start on its line, or why it cannot be kept."""
+    """Where a frozen task can start on its line (at ``not_before`` or later, to keep the line's frozen
+    sequence), or why it cannot be kept."""
     assert task.op.frozen is not None
     duration = task.durations.get(line_id)
     if duration is None:
@@ -74,7 +81,7 @@ def _kept_start(
         if pred is None:
             return 0, f"its predecessor {problem.tasks[p].op.id} is not fixed before it"
         start = max(start, pred.end)
-    start = work[line_id].earliest_fit(start, duration)
+    start = work[line_id].earliest_fit(max(start, not_before), duration)
     if any(lo < start + duration and start < hi for lo, hi in downtime[line_id]):
         return 0, "the line is unavailable then"
     return start, None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
-from orchestrator.scheduling.model import Operation, ScheduleRequest
+from orchestrator.scheduling.model import Line, Operation, ScheduleRequest
 
 
 def request_problems(request: ScheduleRequest) -> list[str]:
@@ -23,8 +23,10 @@ def request_problems(request: ScheduleRequest) -> list[str]:
         if job.weight < 0:
             problems.append(f"job {job.id}: weight must be >= 0, got {job.weight}")
         problems += _aware(f"job {job.id} due", [job.due])
+    lines = {line.id: line for line in request.lines}
+    known = {o.id for o in request.operations}
     for op in request.operations:
-        problems += _operation_problems(request, op)
+        problems += _operation_problems(request, op, lines, known)
     if not problems:
         try:
             topological_order(request.operations)
@@ -48,10 +50,10 @@ def _settings_problems(request: ScheduleRequest) -> list[str]:
     return problems
 
 
-def _operation_problems(request: ScheduleRequest, op: Operation) -> list[str]:
+def _operation_problems(request: ScheduleRequest, op: Operation, lines: Mapping[str, Line],
+                        known: Collection[str]) -> list[str]:
+    """``lines`` by id and the ``known`` operation ids are the request's, computed once for all operations."""
     where = f"operation {op.id} (job {op.job_id})"
-    lines = {line.id: line for line in request.lines}
-    known = {o.id for o in request.operations}
     problems = []
     if op.quantity < 1:
         problems.append(f"{where}: quantity must be at least 1, got {op.quantity}")

@@ -26,3 +26,12 @@ def vault_for(settings: Settings, catalog: Catalog | None = None) -> Vault:
 def default_vault() -> Vault:
     """The vault of this process's environment, for callers that were not handed one (tools, tests)."""
     return vault_for(load_settings())
+
+
+def personal_options(settings: Settings) -> frozenset[str]:
+    """The catalog's personal option ids, for the log filter (empty when the catalog cannot be read: the
+    process that needs it reports the broken catalog itself)."""
+    try:
+        return personal_option_ids(load_catalog(settings.catalog_dir).products.values())
+    except Exception:
+        return frozenset()

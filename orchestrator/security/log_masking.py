@@ -1,4 +1,5 @@
-"""Masking personal data in log records: e-mail addresses, phone numbers and values of personal keys.
+"""Masking personal data and credentials in log records: e-mails, phone numbers, values of personal keys,
+API keys and tokens.
 
 Code should not log personal data at all; this filter is the safety net for what slips through (an
 exception message quoting a request, a library logging a body). It rewrites the record's message and
@@ -20,6 +21,11 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Phone numbers: an optional +, then at least 7 digits with spaces, dots, dashes or brackets between them.
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{5,}\d(?![\w.])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Credentials: an API key keeps its public key id (which key was used), never its secret; tokens in a URL
+# (a tracking link's ?token=, a stream's ?access_token=) and bearer headers are masked whole.
+_API_KEY = re.compile(r"\b(c2m_[0-9a-f]{12}_)[A-Za-z0-9_-]{20,}")
+_URL_TOKEN = re.compile(r"\b((?:access_)?token=)[^&\s\"']+")
+_BEARER = re.compile(r"(Bearer\s+)(?!c2m_[0-9a-f]{12}_\*)[^\s\"',]+", re.IGNORECASE)
 
 
 class PersonalDataMask(logging.Filter):
@@ -38,6 +44,9 @@ class PersonalDataMask(logging.Filter):
 
     def mask(self, text: str) -> str:
         """The text with personal values replaced by ``***``."""
+        text = _API_KEY.sub(lambda m: m.group(1) + MASK, text)
+        text = _URL_TOKEN.sub(lambda m: m.group(1) + MASK, text)
+        text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
         text = self._pair.sub(lambda m: m.group("key") + MASK, text)
         text = _EMAIL.sub(MASK, text)
         return _PHONE.sub(_phone_mask, text)

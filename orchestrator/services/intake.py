@@ -18,6 +18,7 @@ from orchestrator.catalog.quote import quote
 from orchestrator.catalog.values import ConfigError
 from orchestrator.clock import PlantClock
 from orchestrator.orders.approval import ApprovalPolicy, approval_reasons
+from orchestrator.persistence.audit_repo import AuditEntry
 from orchestrator.persistence.events import NewEvent
 from orchestrator.persistence.orders_repo import insert_order, order_by_idempotency_key
 from orchestrator.persistence.tables.orders import OrderRow
@@ -48,6 +49,8 @@ class NewOrder:
     special_requests: str | None
     notify_url: str | None
     priority: int = 0
+    consent: dict | None = None
+    placed_by: tuple[str, str] = ("anonymous", "none")  # (actor, role) for the audit log
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Intake:
     async def place(self, order: NewOrder, idempotency_key: str | None, temporal: Client) -> tuple[OrderRow, bool]:
         """Store the order and start its workflow. A repeated idempotency key returns the first order."""
         if idempotency_key:
+            # Keys are the client's own: scoped to the customer, two customers' "1" are two orders.
+            idempotency_key = f"{order.customer_id}|{idempotency_key}"
             existing = await asyncio.to_thread(order_by_idempotency_key, self.engine, idempotency_key, self.vault)
             if existing is not None:
                 await self._start(existing, temporal)
@@ -94,6 +99,7 @@ class Intake:
             eta=promise.promised_at,
             idempotency_key=idempotency_key,
             tracking_token=secrets.token_urlsafe(24),
+            consent=order.consent,
             plan={"promise": {"method": promise.method, "summary": promise.summary}},
             created_at=wall_now,
             updated_at=wall_now,
@@ -102,7 +108,10 @@ class Intake:
                             payload={"stage": "received", "promised_date": promise.promised_at.isoformat(),
                                      "price_total": row.price_total, "currency": row.currency},
                             dedupe_key=f"{row.id}:received")
-        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received, self.vault)
+        placed = AuditEntry(order.placed_by[0], order.placed_by[1], "order.place", f"order:{row.id}", None,
+                            {"sku": row.sku, "quantity": row.quantity, "customer_id": row.customer_id,
+                             "price_total": row.price_total, "consent": bool(order.consent)})
+        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received, self.vault, placed)
         await self._start(stored, temporal)
         return stored, created
 

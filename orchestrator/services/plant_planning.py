@@ -104,24 +104,27 @@ def _shift_gaps(plant: Plant, line_id: str, now: datetime) -> Iterable[Downtime]
 
 def operations_of(
     rows: Sequence[WorkOrderRow], now: datetime, frozen_window_minutes: float,
-    unavailable: Collection[str] = frozenset(),
+    unavailable: Collection[str] = frozenset(), keep_planned: bool = False,
 ) -> tuple[Operation, ...]:
     """One operation per open work order.
 
     Running and held work orders are fixed where the line took them; released ones planned to start
     within the frozen window keep their line and start, unless a planner pinned them elsewhere or
     their line is ``unavailable`` (faulted: waiting work must be free to go to another line, even
-    work whose planned start has passed). Predecessors already finished are left out: their
-    constraint is met.
+    work whose planned start has passed). With ``keep_planned`` every work order that has a planned
+    window keeps it on the same terms, wherever it lies: only new work (and work on an unavailable
+    line, and what must follow it) is placed, around the plan. Predecessors already finished are left
+    out: their constraint is met.
     """
     open_keys = {op_key(r.order_id, r.op_id) for r in rows}
     window_end = now + timedelta(minutes=frozen_window_minutes)
+    kept_states = (PlanState.RELEASED, PlanState.PLANNED) if keep_planned else (PlanState.RELEASED,)
     operations = []
     for r in rows:
         state = PlanState(r.state)
         started = Started(r.line, r.actual_start or now) if state in (PlanState.RUNNING, PlanState.HELD) else None
         frozen = None
-        if (state is PlanState.RELEASED and r.planned_start is not None and r.planned_start < window_end
+        if (state in kept_states and r.planned_start is not None and (keep_planned or r.planned_start < window_end)
                 and r.pinned_line in (None, r.line) and r.line not in unavailable):
             frozen = Placement(r.line, r.planned_start)
         operations.append(Operation(
@@ -166,13 +169,14 @@ def schedulable(rows: Sequence[WorkOrderRow], plant: Plant) -> tuple[list[WorkOr
 
 def build_request(
     rows: Sequence[WorkOrderRow], plant: Plant, faults: Mapping[str, LineFault], now: datetime,
-    settings: SolverSettings,
+    settings: SolverSettings, keep_planned: bool = False,
 ) -> ScheduleRequest:
-    """The schedule request for these open work orders (see :func:`schedulable` to filter first)."""
+    """The schedule request for these open work orders (see :func:`schedulable` to filter first);
+    ``keep_planned`` as in :func:`operations_of`."""
     return ScheduleRequest(
         now=now,
         lines=plant_lines(plant, faults, now),
-        operations=operations_of(rows, now, settings.frozen_window_minutes, set(faults)),
+        operations=operations_of(rows, now, settings.frozen_window_minutes, set(faults), keep_planned),
         frozen_window_minutes=settings.frozen_window_minutes,
         time_limit_seconds=settings.time_limit_seconds,
         num_workers=settings.num_workers,

@@ -77,7 +77,8 @@ class SchedulePromiser:
         with self.engine.connect() as conn:
             booked = open_work_orders(conn)
         tentative = [self._row(op, ready, now) for op in routing]
-        request = build_request([*booked, *tentative], self.plant, {}, now, SolverSettings(time_limit_seconds=1))
+        request = build_request([*booked, *tentative], self.plant, {}, now, SolverSettings(time_limit_seconds=1),
+                                keep_planned=True)
         plan = schedule(replace(request, cpsat_max_operations=0))
         mine = [a for a in plan.assignments if a.job_id == QUOTE]
         if not mine:

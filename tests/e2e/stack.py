@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -31,13 +33,18 @@ def plentiful_stock(path: Path, quantity: float = 10_000) -> Path:
 
 @dataclass
 class Stack:
-    """``c2m up --no-worker`` plus worker processes started and killed by the test."""
+    """``c2m up --no-worker`` plus worker processes started and killed by the test.
+
+    The API runs with a bootstrap admin token (``C2M_ADMIN_TOKEN``) that the helpers send as a bearer
+    token; ``c2m up`` (dev mode) also writes its demo accounts, which :meth:`demo_key` reads.
+    """
 
     var_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def __post_init__(self) -> None:
         self.env = {
@@ -51,6 +58,8 @@ class Stack:
             "C2M_SUPPLIERS_PORT": str(free_port()),
             "C2M_WORKER_METRICS_PORT": "0",
             "C2M_ORDER_RATE_PER_MINUTE": "0",  # the tests place orders far faster than one customer would
+            "C2M_SIGNUP_RATE_PER_MINUTE": "0",  # and open guest accounts from one address
+            "C2M_ADMIN_TOKEN": self.admin_token,
             "C2M_CLOCK_EPOCH": str(time.time()),
             **self.extra_env,
         }
@@ -62,6 +71,16 @@ class Stack:
     @property
     def mes(self) -> str:
         return f"http://127.0.0.1:{self.env['C2M_MES_PORT']}"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The admin's ``Authorization`` header: what the helpers send unless told otherwise."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def demo_key(self, role: str) -> str:
+        """The token of ``c2m up``'s demo account of ``role`` (customer Li Wei, planner, integrator, admin)."""
+        accounts = json.loads((self.var_dir / "demo-accounts.json").read_text())["accounts"]
+        return str(accounts[role]["token"])
 
     @property
     def suppliers(self) -> str:
@@ -105,13 +124,14 @@ class Stack:
     # --- the API as a client uses it ---------------------------------------------------------
 
     def place(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
-        headers = {"Idempotency-Key": key} if key else {}
+        """Place an order as the admin, on behalf of ``body["customer"]`` (whose e-mail names the customer)."""
+        headers = {**self.auth, **({"Idempotency-Key": key} if key else {})}
         resp = httpx.post(f"{self.api}/api/orders", json=body, headers=headers, timeout=30)
         assert resp.status_code in (200, 201), resp.text
         return resp.json()
 
     def order(self, order_id: str) -> dict[str, Any]:
-        resp = httpx.get(f"{self.api}/api/orders/{order_id}", timeout=30)
+        resp = self.get(f"/api/orders/{order_id}")
         assert resp.status_code == 200, resp.text
         return resp.json()
 
@@ -129,8 +149,15 @@ class Stack:
         trail = [f"{m['kind']}:{m['payload'].get('stage', '')}" for m in last.get("milestones", [])]
         raise AssertionError(f"{order_id} is {last.get('status')}, expected one of {sorted(stages)}; trail: {trail}")
 
-    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        return httpx.post(f"{self.api}{path}", json=body or {}, timeout=60)
+    def get(self, path: str, token: str | None = None, **params: Any) -> httpx.Response:
+        """GET ``path`` as the admin, or with ``token`` as the bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else self.auth
+        return httpx.get(f"{self.api}{path}", params=params, headers=headers, timeout=30)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+        """POST ``body`` to ``path`` as the admin, or with ``token`` as the bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else self.auth
+        return httpx.post(f"{self.api}{path}", json=body or {}, headers=headers, timeout=60)
 
 
 def fast_suppliers(path: Path, factor: float = 0.05) -> Path:

@@ -95,7 +95,7 @@ def engine(stack: PartsStack, pg: PostgresServer) -> Iterator[Engine]:
 
 
 def _order(stack: PartsStack, oid: str) -> dict[str, Any]:
-    resp = httpx.get(f"{stack.api}/api/orders/{oid}", timeout=30)
+    resp = httpx.get(f"{stack.api}/api/orders/{oid}", headers=stack.auth, timeout=30)
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -104,8 +104,8 @@ def _place(stack: PartsStack, fault: str, n: int) -> str:
     sku, options = BATCH[n % len(BATCH)]
     body = {"sku": sku, "options": options, "quantity": 1,
             "customer": {"name": f"Fault {fault} {n}", "email": f"{fault}-{n}@example.com"}}
-    resp = httpx.post(f"{stack.api}/api/orders", json=body, headers={"Idempotency-Key": f"fault-{fault}-{n}"},
-                      timeout=30)
+    resp = httpx.post(f"{stack.api}/api/orders", json=body,
+                      headers={**stack.auth, "Idempotency-Key": f"fault-{fault}-{n}"}, timeout=30)
     assert resp.status_code == 201, resp.text
     return str(resp.json()["id"])
 
@@ -167,7 +167,7 @@ def run_batch(stack: PartsStack, engine: Engine, figures: list[FaultFigures], fa
     leads = [delivered_at[o] - placed_at[o] for o in delivered_at]
     fig.max_lead_s = round(max(leads), 1) if leads else None
     fig.mean_lead_s = round(sum(leads) / len(leads), 1) if leads else None
-    facts = check_batch(stack.api, stack.mes, stack.suppliers, engine, orders)
+    facts = check_batch(stack.api, stack.mes, stack.suppliers, engine, orders, stack.auth)
     fig.delivered = facts.delivered
     fig.purchase_orders = facts.purchase_orders
     fig.po_reattempts = facts.po_attempts_beyond_first
@@ -220,7 +220,7 @@ def test_temporal_dev_server_restarted(stack: PartsStack, engine: Engine, figure
 
 def _running_work_order(stack: PartsStack, orders: list[str]) -> Callable[[], bool]:
     def check() -> bool:
-        lines = httpx.get(f"{stack.api}/api/lines", timeout=10).json()["lines"]
+        lines = httpx.get(f"{stack.api}/api/lines", headers=stack.auth, timeout=10).json()["lines"]
         return any((v.get("job_order_id") or "").split(".")[0] in orders for v in lines)
     return check
 
@@ -274,7 +274,7 @@ def test_postgres_restarted_under_the_api(stack: PartsStack, engine: Engine, pg:
             body = {"sku": "ebike-city", "options": {}, "quantity": 1,
                     "customer": {"name": "During outage", "email": "outage@example.com"}}
             placed = httpx.post(f"{stack.api}/api/orders", json=body, timeout=60,
-                                headers={"Idempotency-Key": "fault-pg-outage"})
+                                headers={**stack.auth, "Idempotency-Key": "fault-pg-outage"})
             outage["place_status"] = placed.status_code
             outage["place_detail"] = placed.text[:200]
             outage["body"] = body
@@ -289,11 +289,12 @@ def test_postgres_restarted_under_the_api(stack: PartsStack, engine: Engine, pg:
     assert outage["place_status"] in (201, 503), f"placing during the outage: {outage['place_detail']}"
     if outage["place_status"] == 503:
         assert "database is unreachable" in outage["place_detail"], outage["place_detail"]
-    again = httpx.post(f"{stack.api}/api/orders", json=outage["body"], headers={"Idempotency-Key": "fault-pg-outage"},
-                       timeout=30)
+    again = httpx.post(f"{stack.api}/api/orders", json=outage["body"],
+                       headers={**stack.auth, "Idempotency-Key": "fault-pg-outage"}, timeout=30)
     # Refused during the outage: nothing was stored, so the retry creates it now (201); accepted: the retry finds it.
     assert again.status_code == (201 if outage["place_status"] == 503 else 200), again.text
-    later = check_batch(stack.api, stack.mes, stack.suppliers, engine, [_delivered(stack, again.json()["id"])])
+    later = check_batch(stack.api, stack.mes, stack.suppliers, engine, [_delivered(stack, again.json()["id"])],
+                        stack.auth)
     assert not later.problems, later.problems
 
 

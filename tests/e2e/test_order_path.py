@@ -96,16 +96,28 @@ def test_the_seed_example_reaches_delivery_with_a_gapless_trail(stack: Stack) ->
 def test_a_repeated_post_with_the_same_key_returns_the_same_order(stack: Stack) -> None:
     key = str(uuid.uuid4())
     first = stack.place(SEED_EXAMPLE, key=key)
-    again = httpx.post(f"{stack.api}/api/orders", json=SEED_EXAMPLE, headers={"Idempotency-Key": key}, timeout=30)
+    again = httpx.post(f"{stack.api}/api/orders", json=SEED_EXAMPLE, headers={**stack.auth, "Idempotency-Key": key},
+                       timeout=30)
     assert again.status_code == 200
     assert again.json()["id"] == first["id"]
-    listed = httpx.get(f"{stack.api}/api/orders", params={"limit": 200}, timeout=30).json()
+    listed = stack.get("/api/orders", limit=200).json()
     assert [o["id"] for o in listed["items"]].count(first["id"]) == 1
+
+
+def test_the_demo_customer_sees_the_orders_placed_for_her_and_a_planner_cannot_order(stack: Stack) -> None:
+    placed = stack.place(SEED_EXAMPLE, key=str(uuid.uuid4()))  # by the admin, for li.wei@example.com
+    li_wei = stack.demo_key("customer")  # written by `c2m up`
+    mine = stack.get("/api/orders", token=li_wei, limit=200).json()["items"]
+    assert placed["id"] in [o["id"] for o in mine]
+    assert {o["customer_id"] for o in mine} == {placed["customer_id"]}, "a customer lists only her own orders"
+    refused = stack.post("/api/orders", SEED_EXAMPLE, token=stack.demo_key("planner"))
+    assert refused.status_code == 403, refused.text
+    assert stack.get("/api/orders", token="c2m_000000000000_" + "x" * 43).status_code == 401
 
 
 def test_an_invalid_configuration_is_refused_with_every_problem(stack: Stack) -> None:
     body = {**SEED_EXAMPLE, "options": {"colour": "purple", "capacity": "18k", "inverter": False, "turbo": True}}
-    resp = httpx.post(f"{stack.api}/api/orders", json=body, timeout=30)
+    resp = stack.post("/api/orders", body)
     assert resp.status_code == 422
     options = {e["option"] for e in resp.json()["detail"]["errors"]}
     assert {"colour", "turbo"} <= options
@@ -180,7 +192,7 @@ def test_a_slipped_order_tells_its_customer_first(stack: Stack, asn_receiver) ->
     order_id = placed["id"]
 
     def painting_mine() -> bool:
-        lines = httpx.get(f"{stack.api}/api/lines", timeout=10).json()["lines"]
+        lines = stack.get("/api/lines").json()["lines"]
         return any(v["line"] == "PNT1" and (v["job_order_id"] or "").startswith(order_id) for v in lines)
 
     deadline = time.monotonic() + 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -66,6 +67,19 @@ def _stack_processes(var_dir: Path) -> list[int]:
     return pids
 
 
+def _demo_accounts(env: dict[str, str], var_dir: Path) -> dict[str, str]:
+    """The demo keys ``c2m up`` wrote (role -> token), checked: owner-only file, each key is its role."""
+    path = var_dir / "demo-accounts.json"
+    assert path.stat().st_mode & 0o777 == 0o600, oct(path.stat().st_mode)
+    tokens = {role: entry["token"] for role, entry in json.loads(path.read_text())["accounts"].items()}
+    assert set(tokens) == {"customer", "planner", "integrator", "admin"}
+    for role, token in tokens.items():
+        me = httpx.get(f"http://127.0.0.1:{env['C2M_API_PORT']}/api/me", timeout=5,
+                       headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["role"] == role, me.text
+    return tokens
+
+
 def _stop(proc: subprocess.Popen, var_dir: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
@@ -82,6 +96,13 @@ async def test_sigterm_stops_everything_and_a_restart_resumes_a_running_workflow
         assert {c["state"] for c in health["components"].values()} == {"up"}
         ui = httpx.get(f"http://127.0.0.1:{env['C2M_TEMPORAL_UI_PORT']}/", timeout=5)
         assert ui.status_code == 200
+        keys = _demo_accounts(env, var_dir)
+        # The links come with the rest of the addresses, once the worker is up too.
+        wait_until(lambda: f"/planner#key={keys['planner']}" in log.read_text(), 60, "the signed-in page links")
+        integrator_key_id = keys["integrator"].split("_")[1]
+        revoked = httpx.delete(f"http://127.0.0.1:{env['C2M_API_PORT']}/api/accounts/{integrator_key_id}",
+                               headers={"Authorization": f"Bearer {keys['admin']}"}, timeout=5)
+        assert revoked.status_code == 200, revoked.text
 
         client = await connect_temporal(env["C2M_TEMPORAL_ADDRESS"])
         handle = await client.start_workflow(
@@ -103,6 +124,10 @@ async def test_sigterm_stops_everything_and_a_restart_resumes_a_running_workflow
 
     proc = _start(env, log)
     try:
+        again = _demo_accounts(env, var_dir)
+        assert again["integrator"] != keys["integrator"], "a revoked demo key is replaced"
+        assert {r: k for r, k in again.items() if r != "integrator"} == \
+            {r: k for r, k in keys.items() if r != "integrator"}, "a restart reuses the demo keys that still work"
         client = await connect_temporal(env["C2M_TEMPORAL_ADDRESS"])
         result = await asyncio.wait_for(
             client.get_workflow_handle(handle.id, result_type=ProbeResult).result(), timeout=90

@@ -16,6 +16,7 @@ from orchestrator.persistence.events import NewEvent, record_events
 from orchestrator.persistence.orders_repo import insert_order
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 from tests.support.servers import serving
 
 
@@ -56,7 +57,7 @@ def test_streams_deliver_in_order_and_resume_exactly(tmp_path: Path, db_url: str
     settings = Settings(var_dir=tmp_path, database_url=db_url)
     insert_order(engine, _order("A"), _event("A", 0))
     insert_order(engine, _order("B"), _event("B", 0))
-    with serving(create_app(settings)) as base, httpx.Client(base_url=base, timeout=15) as http:
+    with serving(create_app(settings)) as base, httpx.Client(base_url=base, timeout=15, headers=ADMIN) as http:
         def writer() -> None:
             for n in range(1, 21):
                 record_events(engine, [_event("A" if n % 2 else "B", n)])
@@ -83,6 +84,6 @@ def test_streams_deliver_in_order_and_resume_exactly(tmp_path: Path, db_url: str
 def test_a_bad_resume_point_is_a_clear_error(tmp_path: Path, db_url: str) -> None:
     settings = Settings(var_dir=tmp_path, database_url=db_url)
     with serving(create_app(settings)) as base:
-        resp = httpx.get(f"{base}/api/plant/events", headers={"Last-Event-ID": "yesterday"}, timeout=5)
+        resp = httpx.get(f"{base}/api/plant/events", headers={"Last-Event-ID": "yesterday", **ADMIN}, timeout=5)
     assert resp.status_code == 400
     assert "Last-Event-ID" in resp.json()["detail"]

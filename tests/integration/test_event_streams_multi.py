@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from orchestrator.api.app import create_app
 from orchestrator.persistence.events import EVENTS, NewEvent, record_events
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 from tests.support.processes import running, tcp_open, wait_until
 from tests.support.servers import serving
@@ -39,7 +40,7 @@ class StreamTap:
 
     def __init__(self, url: str, last_event_id: int | None = None) -> None:
         self.url = url
-        self.headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
+        self.headers = dict(ADMIN) if last_event_id is None else {"Last-Event-ID": str(last_event_id), **ADMIN}
         self.events: list[dict[str, Any]] = []
         self.arrived: dict[int, float] = {}
         self.comments: list[tuple[float, str]] = []
@@ -263,7 +264,8 @@ def _stalled_client(base: str) -> socket.socket:
     sock.settimeout(30)
     sock.connect((host, int(port)))
     # HTTP/1.0: the body comes unchunked, ended by the server closing, so it parses as plain SSE text.
-    sock.sendall(b"GET /api/plant/events HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
+    sock.sendall(b"GET /api/plant/events HTTP/1.0\r\nHost: " + host.encode() + b"\r\n"
+                 + f"Authorization: {ADMIN['Authorization']}\r\n\r\n".encode())
     return sock
 
 

@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from orchestrator.api.app import create_app
 from orchestrator.persistence.migrate import upgrade
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 from tests.support.servers import serving
 
@@ -75,16 +76,18 @@ def test_a_body_under_the_limit_passes(api: str) -> None:
 
 def test_order_placement_is_rate_limited_per_caller_with_retry_after(api: str) -> None:
     # Temporal is unreachable: each allowed attempt answers 503, yet it spends a token like any order.
-    answers = [httpx.post(f"{api}/api/orders", json=ORDER, timeout=15) for _ in range(4)]
+    answers = [httpx.post(f"{api}/api/orders", json=ORDER, headers=ADMIN, timeout=15) for _ in range(4)]
     assert [a.status_code for a in answers[:3]] == [503, 503, 503]
     limited = answers[3]
     assert limited.status_code == 429
     assert "too many orders from this caller" in limited.json()["detail"]
     assert 1 <= int(limited.headers["Retry-After"]) <= 10
-    # Another caller (a different bearer token) has its own bucket; reads are never limited.
-    other = httpx.post(f"{api}/api/orders", json=ORDER, headers={"Authorization": "Bearer other"}, timeout=15)
+    # Another caller (a customer's own key) has its own bucket; reads are never limited.
+    guest = httpx.post(f"{api}/api/customers", json={"name": "Guest", "email": "guest@example.com"}, timeout=10)
+    other = httpx.post(f"{api}/api/orders", json=ORDER, timeout=15,
+                       headers={"Authorization": f"Bearer {guest.json()['token']}"})
     assert other.status_code == 503
-    assert httpx.get(f"{api}/api/orders", timeout=10).status_code == 200
+    assert httpx.get(f"{api}/api/orders", headers=ADMIN, timeout=10).status_code == 200
 
 
 def test_quotes_refuse_an_unknown_field_and_name_it(api: str) -> None:
@@ -95,7 +98,8 @@ def test_quotes_refuse_an_unknown_field_and_name_it(api: str) -> None:
 
 
 def test_demo_fault_bodies_refuse_an_unknown_field(api: str) -> None:
-    resp = httpx.post(f"{api}/api/demo/lines/ASM1/fault", json={"mode": "hold", "durations_hours": 2}, timeout=10)
+    resp = httpx.post(f"{api}/api/demo/lines/ASM1/fault", json={"mode": "hold", "durations_hours": 2},
+                      headers=ADMIN, timeout=10)
     assert resp.status_code == 422
     assert [e["loc"] for e in resp.json()["detail"]] == [["body", "durations_hours"]]
 
@@ -106,7 +110,8 @@ async def test_orders_refuse_unknown_fields_and_oversized_values(tmp_path: Path,
     settings = _settings(tmp_path)
     app = create_app(settings)
     app.state.temporal_client = temporal_env.client
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c2m", timeout=15) as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c2m", timeout=15,
+                                 headers=ADMIN) as c:
         typo = await c.post("/api/orders", json={**ORDER, "quantiy": 2})
         long_name = await c.post("/api/orders", json={**ORDER, "customer": {**ORDER["customer"], "name": "M" * 201}})
         nested = await c.post("/api/orders", json={**ORDER, "customer": {**ORDER["customer"], "role": "admin"}})

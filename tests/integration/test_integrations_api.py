@@ -29,6 +29,7 @@ from orchestrator.webhooks import SIGNATURE_HEADER
 from tests.fixtures.mes import MesSim
 from tests.fixtures.opcua_plant import OpcUaPlant
 from tests.fixtures.suppliers import TEST_SUPPLIERS, SupplierSim
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 from tests.support.processes import wait_until
 
@@ -61,7 +62,7 @@ def settings(tmp_path: Path, db_url: str, opcua_plant_shared: OpcUaPlant, mes_si
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN) as client:
         yield client
 
 
@@ -166,7 +167,7 @@ def test_a_configured_temporal_ui_url_is_used(tmp_path: Path, db_url: str) -> No
                         temporal_ui_url="https://temporal.factory.example/", opcua_port=free_port(),
                         mes_port=free_port(), suppliers_port=free_port())
     started = time.monotonic()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN) as client:
         view = client.get("/api/integrations").json()
     assert time.monotonic() - started < 15, "probes must be bounded"
     assert view["temporal"]["ui_url"] == "https://temporal.factory.example"

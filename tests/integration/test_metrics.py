@@ -17,6 +17,7 @@ from orchestrator.persistence.events import NewEvent
 from orchestrator.persistence.orders_repo import insert_order
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -47,7 +48,7 @@ def _order(stage: str) -> OrderRow:
 
 
 def test_requests_are_timed_by_route_template_and_status(tmp_path: Path, db_url: str) -> None:
-    with TestClient(create_app(_settings(tmp_path, db_url))) as client:
+    with TestClient(create_app(_settings(tmp_path, db_url)), headers=ADMIN) as client:
         assert client.get("/api/products").status_code == 200
         assert client.get("/api/orders/ORD-NOT-THERE").status_code == 404
         assert client.get("/api/orders/ORD-ALSO-MISSING").status_code == 404
@@ -68,7 +69,7 @@ def test_requests_are_timed_by_route_template_and_status(tmp_path: Path, db_url:
 def test_orders_by_stage_and_supplier_outcomes_come_from_the_database(
     tmp_path: Path, db_url: str, engine: Engine
 ) -> None:
-    with TestClient(create_app(_settings(tmp_path, db_url))) as client:
+    with TestClient(create_app(_settings(tmp_path, db_url)), headers=ADMIN) as client:
         before = _scrape(client)
         assert _value(before, "c2m_metrics_database_up") == 1
         assert _value(before, "c2m_orders", stage="in_production") is None
@@ -94,7 +95,7 @@ def test_orders_by_stage_and_supplier_outcomes_come_from_the_database(
 
 def test_metrics_answer_while_the_database_is_down(tmp_path: Path) -> None:
     unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none?connect_timeout=2"
-    with TestClient(create_app(_settings(tmp_path, unreachable))) as client:
+    with TestClient(create_app(_settings(tmp_path, unreachable)), headers=ADMIN) as client:
         samples = _scrape(client)
     assert _value(samples, "c2m_metrics_database_up") == 0
     assert not any(name == "c2m_orders" for name, _ in samples)

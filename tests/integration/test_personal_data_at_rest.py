@@ -16,6 +16,7 @@ from orchestrator.persistence.privacy_repo import reseal_orders
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.security.keys import vault_for
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 
 T0 = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)
 CUSTOMER = {"name": "Zhang Xiuying", "email": "Zhang.Xiuying@Example.com", "phone": "+86 138 0013 8000",
@@ -63,7 +64,7 @@ def test_personal_fields_are_encrypted_at_rest_and_the_api_returns_them(
     assert customer_id.startswith("CUS-") and "zhang" not in customer_id.lower()
     assert [o.id for o in orders_repo.orders_of_customer(engine, " zhang.xiuying@example.COM", vault)] == [
         "ORD-PII00001"]
-    with TestClient(create_app(settings)) as api:
+    with TestClient(create_app(settings), headers=ADMIN) as api:
         detail = api.get("/api/orders/ORD-PII00001").json()
         assert detail["customer_id"] == customer_id
         assert detail["options"] == {"fabric": "wool_navy", **MEASUREMENTS}

@@ -30,6 +30,7 @@ from orchestrator.ports.lines import CommandStatus
 from orchestrator.settings import Settings
 from tests.fixtures.opcua_plant import OpcUaPlant
 from tests.integration.opcua.opcua_helpers import connected, job_id, read, wait_value
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 
 # Plant time runs 60 times faster than wall time from an epoch a day ago: plant "now" is ~2 months ahead of
@@ -48,7 +49,7 @@ def _settings(tmp_path: Path, db_url: str, **extra: Any) -> Settings:
 @pytest.fixture
 async def api(tmp_path: Path, db_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(_settings(tmp_path, db_url))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner",
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner", headers=ADMIN,
                                  timeout=15) as client:
         yield client
     app.state.engine.dispose()
@@ -234,7 +235,7 @@ async def _demo_app(tmp_path: Path, opcua_url: str, **extra: Any) -> AsyncIterat
     upgrade(url)
     app = create_app(Settings(var_dir=tmp_path, database_url=url, opcua_url=opcua_url, **extra))
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner",
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner", headers=ADMIN,
                                      timeout=30) as client:
             yield client
     finally:

@@ -28,6 +28,7 @@ from orchestrator.plant import load_plant
 from orchestrator.settings import Settings
 from tests.fixtures.mes import MesSim, mes_sim  # noqa: F401 - fixtures, used by name
 from tests.fixtures.opcua_plant import opcua_plant  # noqa: F401 - fixtures, used by name
+from tests.support.auth import ADMIN
 from workflows.contracts import (
     PLANT_SCHEDULER_ID,
     BookingRequest,
@@ -90,7 +91,8 @@ async def planner(
                                    SolverSettings(time_limit_seconds=1.0))
         async with (
             Worker(temporal_client, task_queue=task_queue, workflows=[PlantSchedulerWorkflow], activities=acts.all()),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner", timeout=15) as http,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://planner", timeout=15,
+                              headers=ADMIN) as http,
         ):
             try:
                 yield Planner(http, app.state.engine, mes, clock)

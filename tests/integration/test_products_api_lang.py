@@ -8,13 +8,14 @@ from fastapi.testclient import TestClient
 from orchestrator.api.app import create_app
 from orchestrator.persistence.migrate import upgrade
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     settings = Settings(var_dir=tmp_path_factory.mktemp("lang"))
     upgrade(settings.resolved_database_url)  # quotes and the plant views read the database
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings), headers=ADMIN)
 
 
 def test_product_list_and_schema_in_chinese(client: TestClient) -> None:

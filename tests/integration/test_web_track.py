@@ -23,13 +23,14 @@ from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.persistence.tables.plant import WorkOrderRow
 from orchestrator.settings import Settings
 from orchestrator.web.routes.track import TRAIL_KINDS, colour_of, timeline
+from tests.support.auth import ADMIN
 
 T0 = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def client(tmp_path: Path, db_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(var_dir=tmp_path, database_url=db_url))) as http:
+    with TestClient(create_app(Settings(var_dir=tmp_path, database_url=db_url)), headers=ADMIN) as http:
         yield http
 
 
@@ -108,7 +109,7 @@ def test_a_late_order_shows_its_delay_notice_and_a_late_eta(client: TestClient, 
     record_events(engine, [NewEvent(kind="delay", plant_time=T0, order_id="ORD-LATE", payload={
         "message": "We are sorry", "new_date": "2030-05-12T08:00:00+00:00",
         "promised_date": "2030-05-11T08:00:00+00:00", "late_by_hours": 24.0, "why": "booked"})])
-    html = client.get("/track/ORD-LATE").text
+    html = client.get("/track/ORD-LATE?token=tok").text
     assert 'id="eta-box" class="eta late"' in html
     assert "your order will arrive later than we promised" in html
     assert "24.0 hours after the promised date" in html
@@ -116,7 +117,7 @@ def test_a_late_order_shows_its_delay_notice_and_a_late_eta(client: TestClient, 
 
 def test_a_new_order_can_change_and_cancel(client: TestClient, engine: Engine) -> None:
     _place(engine, "ORD-NEW")
-    html = client.get("/track/ORD-NEW").text
+    html = client.get("/track/ORD-NEW?token=tok").text
     assert '<div id="change-box">' in html
     assert '<option value="graphite" selected>' in html and 'id="opt-self_cleaning" checked' in html
     assert _steps(html)[0] == ("received", "current")
@@ -128,7 +129,7 @@ def test_a_delivered_order_shows_the_banner_and_no_actions(client: TestClient, e
     _place(engine, "ORD-DONE")
     _advance(engine, "ORD-DONE", "planned", "materials_reserved", "scheduled", "in_production", "quality_check",
              "packed", "shipped", "delivered")
-    html = client.get("/track/ORD-DONE").text
+    html = client.get("/track/ORD-DONE?token=tok").text
     assert 'data-banner="delivered"' in html and "<strong>Delivered</strong>" in html
     assert all(state == "done" for _, state in _steps(html))
     assert '<section class="card" id="actions" hidden>' in html
@@ -137,7 +138,7 @@ def test_a_delivered_order_shows_the_banner_and_no_actions(client: TestClient, e
 def test_a_cancelled_order_ends_its_timeline_with_the_reason(client: TestClient, engine: Engine) -> None:
     _place(engine, "ORD-GONE", special_requests="engrave my name")
     _advance(engine, "ORD-GONE", "awaiting_approval", "cancelled", reason="changed my mind")
-    html = client.get("/track/ORD-GONE?lang=zh-CN").text
+    html = client.get("/track/ORD-GONE?lang=zh-CN&token=tok").text
     assert _steps(html) == [("received", "done"), ("awaiting_approval", "done"), ("cancelled", "end")]
     assert "订单已取消" in html and "changed my mind" in html
     assert '<html lang="zh-CN">' in html and "承诺交期" in html

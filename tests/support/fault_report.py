@@ -26,7 +26,7 @@ class FaultFigures:
     po_reattempts: int = 0  # purchase orders sent again under a new attempt number
     work_orders: int = 0
     work_order_reruns: int = 0  # work orders booked again after an abort
-    reservations_still_active: int = 0  # of delivered orders (no goods-issue step consumes them yet)
+    reservations_still_active: int = 0  # open reservations of finished orders (each one is a problem)
     activity_retries: int | None = None  # activity attempts beyond the first in the batch's workflows
     problems: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)

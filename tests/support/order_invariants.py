@@ -1,9 +1,10 @@
 """What must hold for a batch of delivered orders, whatever went wrong on the way.
 
 Nothing lost: every order delivered, its trail complete. Nothing doubled: each stage once, each work
-order completed once, one live purchase order per need, one MES job order per work order. Nothing
-leaked: no purchase order open, no work order still running at the MES, the stock ledger equal to the
-reservations (delivered orders keep theirs: there is no goods-issue step yet, see ``_database_problems``).
+order completed once, one live purchase order per need, one MES job order per work order, the materials
+issued once. Nothing leaked: no purchase order open, no work order still running at the MES, no finished
+order still holding reserved stock (production issued it, or the cancel released it), and the stock
+ledger equal to the open reservations.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from orchestrator.orders.stages import HAPPY_PATH, Stage
-from orchestrator.persistence.inventory_repo.stock import RESERVATIONS, STOCK
+from orchestrator.orders.stages import HAPPY_PATH, TERMINAL, Stage
+from orchestrator.persistence.events import EVENTS
+from orchestrator.persistence.inventory_repo.stock import RESERVATIONS, STOCK, is_open
 from orchestrator.persistence.purchasing_repo import purchase_orders
-from orchestrator.persistence.tables.orders import EventRow
 from orchestrator.persistence.work_orders_repo import work_orders_of
 
 # Stages an order may skip: approval (only some orders wait for a planner), sourcing (only when it buys).
@@ -40,7 +41,7 @@ class BatchFacts:
     po_attempts_beyond_first: int = 0
     work_orders: int = 0
     work_order_reruns: int = 0
-    reservations_still_active: int = 0
+    reservations_still_active: int = 0  # open reservations of the batch's finished orders (each is a problem)
     problems: list[str] = field(default_factory=list)
 
 
@@ -69,16 +70,19 @@ def _trail_problems(order: dict[str, Any], bought: bool) -> list[str]:
     doubled_wo = [w for w, n in completed.items() if n > 1]
     if doubled_wo:
         problems.append(f"{oid}: work order(s) {doubled_wo} completed more than once on the trail")
+    issues = sum(1 for m in order["milestones"] if m["kind"] == "materials_issued")
+    if issues != 1:
+        problems.append(f"{oid}: materials issued {issues} times on the trail (once when production starts)")
     return problems
 
 
-def _database_problems(engine: Engine, order_ids: list[str], facts: BatchFacts) -> list[str]:
+def _database_problems(engine: Engine, order_ids: list[str], finished: set[str], facts: BatchFacts) -> list[str]:
     problems = []
     with engine.connect() as conn:
         doubled_keys = conn.execute(
-            select(EventRow.dedupe_key, func.count()).where(EventRow.order_id.in_(order_ids),  # type: ignore[attr-defined]
-                                                            EventRow.dedupe_key.is_not(None))  # type: ignore[union-attr]
-            .group_by(EventRow.dedupe_key).having(func.count() > 1)
+            select(EVENTS.c.dedupe_key, func.count())
+            .where(EVENTS.c.order_id.in_(order_ids), EVENTS.c.dedupe_key.is_not(None))
+            .group_by(EVENTS.c.dedupe_key).having(func.count() > 1)
         ).all()
         held = conn.execute(
             select(RESERVATIONS.c.order_id, RESERVATIONS.c.item, func.count())
@@ -86,16 +90,18 @@ def _database_problems(engine: Engine, order_ids: list[str], facts: BatchFacts) 
             .group_by(RESERVATIONS.c.order_id, RESERVATIONS.c.item)
         ).all()
         active = conn.execute(
-            select(RESERVATIONS.c.order_id, RESERVATIONS.c.item)
-            .where(RESERVATIONS.c.order_id.in_(order_ids), RESERVATIONS.c.released_at.is_(None))
+            select(RESERVATIONS.c.order_id, RESERVATIONS.c.item, RESERVATIONS.c.quantity)
+            .where(RESERVATIONS.c.order_id.in_(sorted(finished)), is_open())
+            .order_by(RESERVATIONS.c.order_id, RESERVATIONS.c.item)
         ).all()
     if doubled_keys:
         problems.append(f"events with the same dedupe key: {doubled_keys}")
     problems += [f"{o}: {n} reservations of {i}" for o, i, n in held if n > 1]
-    # Materials are never issued at production or delivery (no goods-issue step exists yet), so a delivered
-    # order keeps its reservations; counted for the report, not a breach. What must hold is that the stock
-    # ledger agrees with the reservations: a retried reserve or receipt never books stock twice.
+    # A finished order holds nothing: production issued its materials, or a cancel or failure released them.
+    # And the stock ledger agrees with the open reservations: a retried reserve, receipt or issue never
+    # books stock twice.
     facts.reservations_still_active = len(active)
+    problems += [f"{o}: {q:g} {i} still reserved after the order finished" for o, i, q in active]
     problems += [f"stock of {item}: reserved {reserved} but reservations hold {held_sum}"
                  for item, reserved, held_sum in _ledger_mismatches(engine)]
     for oid in order_ids:
@@ -111,11 +117,11 @@ def _database_problems(engine: Engine, order_ids: list[str], facts: BatchFacts) 
 
 
 def _ledger_mismatches(engine: Engine) -> list[tuple[str, float, float]]:
-    """Items whose ``stock.reserved`` differs from the sum of their active reservations."""
+    """Items whose ``stock.reserved`` differs from the sum of their open reservations."""
     with engine.connect() as conn:
-        held = dict(conn.execute(
+        held: dict[str, float] = dict(conn.execute(
             select(RESERVATIONS.c.item, func.sum(RESERVATIONS.c.quantity))
-            .where(RESERVATIONS.c.released_at.is_(None)).group_by(RESERVATIONS.c.item)
+            .where(is_open()).group_by(RESERVATIONS.c.item)
         ).all())
         stock = conn.execute(select(STOCK.c.item, STOCK.c.reserved)).all()
     return [(item, float(reserved), float(held.get(item) or 0.0)) for item, reserved in stock
@@ -149,18 +155,24 @@ def _mes_problems(mes_url: str, order_ids: list[str]) -> list[str]:
     return problems
 
 
-def check_batch(api_url: str, mes_url: str, suppliers_url: str, engine: Engine, order_ids: list[str]) -> BatchFacts:
-    """Check every invariant for ``order_ids``; ``facts.problems`` lists each breach (empty: all held)."""
+def check_batch(api_url: str, mes_url: str, suppliers_url: str, engine: Engine, order_ids: list[str],
+                auth: dict[str, str] | None = None) -> BatchFacts:
+    """Check every invariant for ``order_ids``; ``facts.problems`` lists each breach (empty: all held).
+
+    ``auth``: the headers that let the API's reader see any order (a staff key's ``Authorization``)."""
     facts = BatchFacts(orders=len(order_ids))
     bought = {oid for oid in order_ids if purchase_orders(engine, order_id=oid)}
+    finished: set[str] = set()
     for oid in order_ids:
-        order = httpx.get(f"{api_url}/api/orders/{oid}", timeout=30).json()
+        order = httpx.get(f"{api_url}/api/orders/{oid}", headers=auth or {}, timeout=30).json()
+        if order["status"] in {s.value for s in TERMINAL}:
+            finished.add(oid)
         if order["status"] != "delivered":
             facts.problems.append(f"{oid}: {order['status']} ({order.get('status_reason')}), not delivered")
             continue
         facts.delivered += 1
         facts.problems += _trail_problems(order, oid in bought)
-    facts.problems += _database_problems(engine, order_ids, facts)
+    facts.problems += _database_problems(engine, order_ids, finished, facts)
     facts.problems += _purchase_problems(engine, suppliers_url, order_ids, facts)
     facts.problems += _mes_problems(mes_url, order_ids)
     return facts

@@ -9,6 +9,7 @@ simulators' state files), so a restarted part carries on where it stopped.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,7 +35,10 @@ START_ORDER = ("temporal", "opcua", "suppliers", "mes", "api")
 
 @dataclass
 class PartsStack:
-    """Temporal, simulators and API as separately restartable processes, plus any number of workers."""
+    """Temporal, simulators and API as separately restartable processes, plus any number of workers.
+
+    The API runs with a bootstrap admin token; :attr:`auth` is the header that carries it.
+    """
 
     var_dir: Path
     database_url: str
@@ -42,6 +46,7 @@ class PartsStack:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     workers: list[subprocess.Popen] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def __post_init__(self) -> None:
         self.env = {
@@ -54,6 +59,7 @@ class PartsStack:
             "C2M_MES_PORT": str(free_port()),
             "C2M_SUPPLIERS_PORT": str(free_port()),
             "C2M_WORKER_METRICS_PORT": "0",
+            "C2M_ADMIN_TOKEN": self.admin_token,
             # One epoch for every process, also across restarts: the plant clock never jumps.
             "C2M_CLOCK_EPOCH": str(time.time()),
             **self.extra_env,
@@ -72,6 +78,11 @@ class PartsStack:
     @property
     def suppliers(self) -> str:
         return f"http://127.0.0.1:{self.env['C2M_SUPPLIERS_PORT']}"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The admin's ``Authorization`` header for the API."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     @property
     def temporal_port(self) -> int:

@@ -47,3 +47,19 @@ def test_configure_logging_installs_the_mask(capsys: object) -> None:
     finally:
         for h in list(root.handlers):
             root.removeHandler(h)
+
+
+def test_credentials_are_masked_but_the_key_id_stays() -> None:
+    mask = PersonalDataMask()
+    key = "c2m_0123456789ab_" + "S" * 43
+    assert mask.mask(f"GET /api/plant/events?access_token={key}&after=5") == \
+        "GET /api/plant/events?access_token=***&after=5"
+    assert mask.mask(f"refused {key}") == "refused c2m_0123456789ab_***"
+    assert mask.mask("Authorization: Bearer some-bootstrap-token") == "Authorization: Bearer ***"
+    assert mask.mask("/track/ORD-1?token=abcDEF123") == "/track/ORD-1?token=***"
+
+
+def test_the_catalogs_personal_options_are_masked() -> None:
+    mask = PersonalDataMask(["chest", "monogram"])
+    assert mask.mask("options {'fabric': 'wool_navy', 'chest': 103.5, 'monogram': 'ZXY'}") == \
+        "options {'fabric': 'wool_navy', 'chest': ***, 'monogram': ***}"

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from orchestrator.persistence.events import NewEvent
 from orchestrator.ports.lines import LineEvent, LineStatusSource
-from workflows.lines.recorder import LineRecorder, status_values
+from workflows.lines.recorder import LineRecorder, SignalRow, status_values
 from workflows.lines.translate import LineTranslator
 from workflows.lines.types import SIGNALLED_KINDS
 
@@ -34,7 +34,7 @@ DB_RETRIES = 5  # attempts per burst before the monitor gives up (and its activi
 class Signaller(Protocol):
     """Delivers the signals of one committed row (see :class:`~workflows.lines.signalling.WorkflowSignaller`)."""
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
+    async def deliver(self, row: SignalRow) -> None:
         """Send the row's signals; return when delivered or undeliverable."""
         ...
 
@@ -139,7 +139,7 @@ class LineMonitor:
             while True:
                 rows = await asyncio.to_thread(self.recorder.signal_rows_after, self.checkpoint)
                 for row in rows:
-                    await self.signaller.deliver(row.kind, row.payload)
+                    await self.signaller.deliver(row)
                     self.checkpoint = row.id
                 if not rows:
                     break

@@ -1,14 +1,16 @@
 """The line monitor's database side: one transaction per burst, and what the trail already knows.
 
-The events table doubles as the monitor's outbox: job and fault rows are committed first, then read back
-in id order and turned into signals (:meth:`LineRecorder.signal_rows_after`), so a signal is never sent
-for a fact the database does not hold, and a restarted monitor re-sends what its predecessor may not have.
+A burst's rows, the line's status and the work order rows its job reports move (:mod:`.progress`) are
+committed together. The events table doubles as the monitor's outbox: job and fault rows are committed
+first, then read back in id order with what each means to its order (:mod:`.order_news`) and turned into
+signals (:meth:`LineRecorder.signal_rows_after`), so a signal is never sent for a fact the database does
+not hold, and a restarted monitor re-sends what its predecessor may not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,19 +20,22 @@ from sqlalchemy.engine import Engine
 from orchestrator.persistence.events import EVENTS, NewEvent, append_events
 from orchestrator.persistence.work_orders_repo import upsert_line_status
 from orchestrator.ports.lines import LineSnapshot
+from workflows.lines.order_news import OrderNews, order_news
+from workflows.lines.progress import record_job_rows
 from workflows.lines.translate import LineMemory
-from workflows.lines.types import SIGNALLED_KINDS, EventKinds
+from workflows.lines.types import SIGNALLED_KINDS, WORK_ORDER_SIGNAL_KINDS, EventKinds
 
 KNOWN_COMPLETED_LIMIT = 1000  # ten times what the simulator lists; a real line lists fewer
 
 
 @dataclass(frozen=True)
 class SignalRow:
-    """A committed event that must become a signal."""
+    """A committed event that must become a signal; ``news`` says what its order hears of it (job rows)."""
 
     id: int
     kind: str
     payload: dict[str, Any]
+    news: OrderNews = field(default_factory=OrderNews)
 
 
 def status_values(line: str, status: LineSnapshot | None, connection: str | None) -> dict[str, Any]:
@@ -61,9 +66,11 @@ class LineRecorder:
         self.on_written = on_written  # told of each committed burst (the worker measures the line-event lag)
 
     def write(self, rows: Sequence[NewEvent], status: dict[str, Any] | None) -> int:
-        """Append ``rows`` and update the line's status row in one transaction; returns rows inserted."""
+        """Append ``rows``, update the line's status row and the reported work orders in one transaction;
+        returns rows inserted."""
         with self.engine.begin() as conn:
             inserted = append_events(conn, rows)
+            record_job_rows(conn, rows)
             if status is not None:
                 upsert_line_status(conn, status)
         if self.on_written is not None:
@@ -110,7 +117,9 @@ class LineRecorder:
             .order_by(ev.id).limit(limit)
         )
         with self.engine.connect() as conn:
-            return [SignalRow(int(r.id), str(r.kind), dict(r.payload or {})) for r in conn.execute(query)]
+            rows = [SignalRow(int(r.id), str(r.kind), dict(r.payload or {})) for r in conn.execute(query)]
+            return [SignalRow(r.id, r.kind, r.payload, order_news(conn, r.id, r.kind, r.payload))
+                    if r.kind in WORK_ORDER_SIGNAL_KINDS else r for r in rows]
 
     def signal_checkpoint(self, created_before: datetime) -> int:
         """The last id of this line's signal rows stored before ``created_before`` (0 when none):

@@ -1,9 +1,12 @@
 """Deliver the line monitor's facts to the workflows that act on them, without losing one.
 
-A job row becomes ``work_order_event`` to the order (workflow id = order id) and to the plant scheduler;
-a fault or recovery row becomes ``line_event`` to the scheduler. Transport errors are retried with
-backoff until the server answers; "workflow not found" (the order finished, or nobody runs it: a test,
-a job started by hand) is logged and skipped, because waiting could never help.
+A job row tells its order (workflow id = order id) what :mod:`.order_news` found: its first start as a
+``work_order_event``, its last completion as ``production_finished``, nothing otherwise (an order with no
+work orders stored hears every event). An abort becomes ``work_order_event`` to the plant scheduler,
+which books the operation again; the other job facts reach the scheduler through the work order rows. A
+fault or recovery row becomes ``line_event`` to the scheduler. Transport errors are retried with backoff
+until the server answers; "workflow not found" (the order finished, or nobody runs it: a test, a job
+started by hand) is logged and skipped, because waiting could never help.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.contracts import PLANT_SCHEDULER_ID, LineEventSignal, Signals, WorkOrderEvent
+from workflows.contracts import PLANT_SCHEDULER_ID, LineEventSignal, ProductionFinished, Signals, WorkOrderEvent
+from workflows.lines.order_news import Tell
+from workflows.lines.recorder import SignalRow
 from workflows.lines.types import LINE_SIGNAL_KINDS, WORK_ORDER_SIGNAL_KINDS
 
 log = logging.getLogger(__name__)
@@ -46,8 +50,9 @@ class WorkflowSignaller:
         self.sent = 0
         self.skipped = 0
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
-        """Send what a row of ``kind`` means; returns once every receiver answered or cannot be reached."""
+    async def deliver(self, row: SignalRow) -> None:
+        """Send what a committed row means; returns once every receiver answered or cannot be reached."""
+        kind, payload = row.kind, row.payload
         if kind in WORK_ORDER_SIGNAL_KINDS:
             try:
                 event = WorkOrderEvent.model_validate(payload)
@@ -57,8 +62,14 @@ class WorkflowSignaller:
                          payload.get("line"), payload.get("work_order_id"))
                 self.skipped += 1
                 return
-            await self.signal(event.order_id, Signals.WORK_ORDER_EVENT, event)
-            await self.signal(self.scheduler_workflow_id, Signals.WORK_ORDER_EVENT, event)
+            if row.news.tell is Tell.EVENT:
+                await self.signal(event.order_id, Signals.WORK_ORDER_EVENT, event)
+            elif row.news.tell is Tell.FINISHED:
+                await self.signal(event.order_id, Signals.PRODUCTION_FINISHED,
+                                  ProductionFinished(order_id=event.order_id, op_ids=list(row.news.op_ids),
+                                                     at=event.at))
+            if event.kind == "aborted":
+                await self.signal(self.scheduler_workflow_id, Signals.WORK_ORDER_EVENT, event)
         elif kind in LINE_SIGNAL_KINDS:
             await self.signal(self.scheduler_workflow_id, Signals.LINE_EVENT, LineEventSignal.model_validate(payload))
 

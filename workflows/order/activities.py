@@ -10,10 +10,11 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import httpx
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
@@ -60,7 +61,12 @@ class MaterialStores(Protocol):
         ...
 
     def release(self, order_id: str) -> str:
-        """Release everything reserved for the order; returns a short description."""
+        """Release everything reserved for the order (not what was issued); returns a short description."""
+        ...
+
+    def issue(self, conn: Connection, order_id: str, at: datetime) -> list[MaterialLine]:
+        """Issue what the order holds to its production in the caller's transaction; what was issued now
+        (empty when it had been issued before)."""
         ...
 
 
@@ -86,11 +92,31 @@ class OrderActivities:
 
     @activity.defn(name="order.record_stage")
     def record_stage(self, update: StageUpdate) -> None:
-        """Move the order's projection to a stage and append the milestone, in one transaction."""
+        """Move the order's projection to a stage and append the milestone, in one transaction.
+
+        With ``issue_materials`` (the order enters production) the same transaction also issues the
+        order's reserved stock to it. The material is issued when the first work order starts, not
+        backflushed when the last completes: that is when a plant picks the order's kit from the store
+        for the line, and from then on what is cut, painted or fitted cannot go back on the shelf, so a
+        cancel during production must not return it to free stock (it is scrap or rework, not stock).
+        Riding on the milestone's call costs the order's history no extra round trip, and a retry
+        issues nothing twice: the issue only closes open reservations and its event has a dedupe key.
+        """
         event = NewEvent(kind="stage", plant_time=update.plant_time, order_id=update.order_id,
                          payload={"stage": update.stage, **update.payload}, dedupe_key=update.dedupe_key)
         with self.engine.begin() as conn:
             orders_repo.record_stage(conn, update.order_id, update.stage, event, eta=update.eta, reason=update.reason)
+            if update.issue_materials:
+                self._issue_materials(conn, update)
+
+    def _issue_materials(self, conn: Connection, update: StageUpdate) -> None:
+        issued = self.stores.issue(conn, update.order_id, update.plant_time)
+        if issued:
+            append_events(conn, [NewEvent(
+                kind="materials_issued", plant_time=update.plant_time, order_id=update.order_id,
+                payload={"issued": [m.model_dump() for m in issued]},
+                dedupe_key=f"{update.order_id}:materials-issued",
+            )])
 
     @activity.defn(name="order.record_event")
     def record_event(self, record: OrderEventRecord) -> None:
@@ -144,7 +170,11 @@ class OrderActivities:
 
     @activity.defn(name="order.request_booking")
     async def request_booking(self, request: BookingRequest) -> None:
-        """Ask the plant scheduler to book the order (starting the scheduler entity if it is not running)."""
+        """Ask the plant scheduler to book the order (starting the scheduler entity if it is not running).
+
+        The operations stay behind: the scheduler reads them from the plan stored with the order, so the
+        booking is a few hundred bytes in the scheduler's history however long the routing.
+        """
         client = await self.temporal()
         await client.start_workflow(
             "PlantScheduler",
@@ -153,7 +183,7 @@ class OrderActivities:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             start_signal=Signals.BOOK,
-            start_signal_args=[request],
+            start_signal_args=[request.model_copy(update={"operations": []})],
         )
 
     @activity.defn(name="order.withdraw_work_orders")

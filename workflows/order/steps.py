@@ -42,6 +42,9 @@ REMOTE_TIMEOUT = timedelta(seconds=30)
 REMOTE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=["Invalid"])
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
 BOOKING_WAIT = timedelta(seconds=60)
+# Wall time the completion safety net waits at least: a day of plant time is seconds on a fast plant clock,
+# less than the line monitors' signals may lag under load, and each early look costs an activity.
+SILENCE_FLOOR = timedelta(minutes=15)
 
 
 class OrderSteps:
@@ -151,11 +154,16 @@ class OrderSteps:
                                                "method": booking.method}, f"scheduled-r{revision}")
 
     async def production(self) -> None:
-        """Wait for every operation to complete; the first start moves the order into production."""
+        """Wait for every operation to complete; the first start moves the order into production.
+
+        Entering production issues the reserved materials to it (in the milestone's own call); from then
+        on the saga's ``release_reservations`` finds nothing to give back.
+        """
         wf = self.wf
         op_ids = {w.op_id for w in wf.booking.work_orders} if wf.booking else set()
         await workflow.wait_condition(lambda: wf.production_started or op_ids <= wf.completed_ops)
-        await self.set_stage(Stage.IN_PRODUCTION, {}, "in_production")
+        issue = workflow.patched("issue-reserved-materials")  # histories from before the goods issue replay
+        await self.set_stage(Stage.IN_PRODUCTION, {}, "in_production", issue_materials=issue)
         while not op_ids <= wf.completed_ops:
             try:
                 await workflow.wait_condition(lambda: op_ids <= wf.completed_ops, timeout=self.silence_limit())
@@ -235,12 +243,14 @@ class OrderSteps:
 
     # --- recording, ETA and delay notices ------------------------------------------------------
 
-    async def set_stage(self, stage: Stage, payload: dict, key: str, reason: str | None = None) -> None:
+    async def set_stage(self, stage: Stage, payload: dict, key: str, reason: str | None = None,
+                        issue_materials: bool = False) -> None:
         self.wf.stage = stage
         await workflow.execute_local_activity_method(
             OrderActivities.record_stage,
             StageUpdate(order_id=self.inp.order_id, stage=stage.value, plant_time=self.plant_now(),
-                        payload=payload, eta=self.wf.eta, reason=reason, dedupe_key=f"{self.inp.order_id}:{key}"),
+                        payload=payload, eta=self.wf.eta, reason=reason, dedupe_key=f"{self.inp.order_id}:{key}",
+                        issue_materials=issue_materials),
             start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
         )
 
@@ -296,10 +306,11 @@ class OrderSteps:
         return self.inp.promised_date - self.inp.policy.fulfilment().after_production()
 
     def silence_limit(self) -> timedelta:
-        """How long to wait for completions before asking the MES directly (plant ETA + a day)."""
+        """How long to wait for completions before asking the MES directly (plant ETA + a day, in wall time
+        at least ``SILENCE_FLOOR``). A timer's length is no part of the command sequence: histories replay."""
         finish = self.wf.booking.production_finish if self.wf.booking else self.plant_now()
         plant_wait = max(finish - self.plant_now(), timedelta(hours=1)) + timedelta(hours=24)
-        return self.clock.wall_timedelta(plant_wait)
+        return max(self.clock.wall_timedelta(plant_wait), SILENCE_FLOOR)
 
 
 class Rejected(Exception):

@@ -102,6 +102,8 @@ class StageUpdate(BaseModel):
     eta: datetime | None = None
     reason: str | None = None
     dedupe_key: str
+    # Production starts: the same transaction issues the order's reserved stock to it (``materials_issued``).
+    issue_materials: bool = False
 
 
 class OrderEventRecord(BaseModel):

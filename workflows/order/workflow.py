@@ -2,8 +2,8 @@
 
 The main path runs as a task so that a cancel or a change can interrupt it at whichever step it waits
 on; the compensations recorded so far then run in reverse. Line progress never passes through this
-history: only the facts that change the order's course arrive (booked, rescheduled, work order started
-or completed).
+history: only the facts that change the order's course arrive (booked, rescheduled, production started,
+production finished).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from orchestrator.orders.stages import Stage, cancel_refusal
     from workflows.contracts import (
         BookingResult,
+        ProductionFinished,
         ScheduleChanged,
         Signals,
         WorkOrderEvent,
@@ -200,6 +201,12 @@ class OrderWorkflow:
         elif event.kind == "completed":
             self.production_started = True
             self.completed_ops.add(event.op_id)
+
+    @workflow.signal(name=Signals.PRODUCTION_FINISHED)
+    def production_finished(self, finished: ProductionFinished) -> None:
+        """Every operation of this order completed (one signal for all, instead of one per work order)."""
+        self.production_started = True
+        self.completed_ops.update(finished.op_ids)
 
 
 def _reason(exc: BaseException) -> str:

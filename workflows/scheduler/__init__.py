@@ -6,7 +6,7 @@ The worker's composition root registers ``SCHEDULER_WORKFLOWS`` and the activiti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from temporalio import workflow
@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from temporalio.client import Client
 
     from orchestrator.ports.mes import MesPort
     from orchestrator.settings import Settings
@@ -39,10 +40,13 @@ def scheduler_clock(settings: Settings) -> ClockSpec:
 
 
 def build_scheduler_activities(
-    settings: Settings, engine: Engine, mes: MesPort, solver: SolverSettings | None = None
+    settings: Settings, engine: Engine, mes: MesPort, solver: SolverSettings | None = None,
+    temporal: Callable[[], Awaitable[Client]] | None = None,
 ) -> list[Callable]:
-    """The scheduler's activities bound to the database, the plant file and an MES adapter."""
-    activities = SchedulerActivities(engine, load_plant(settings.plant_file), mes, scheduler_clock(settings), solver)
+    """The scheduler's activities bound to the database, the plant file and an MES adapter; given a Temporal
+    client factory, they tell the orders themselves (nothing of it in the scheduler's history)."""
+    activities = SchedulerActivities(engine, load_plant(settings.plant_file), mes, scheduler_clock(settings), solver,
+                                     temporal=temporal)
     return activities.all()
 
 

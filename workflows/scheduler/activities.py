@@ -1,10 +1,12 @@
 """The plant scheduler's activities: one batch = look at the MES, apply, solve, push, tell the orders.
 
 ``solve_and_release`` is the one activity per batch: it reads what the MES reports, applies the
-batch's messages to the stored schedule (:mod:`.ledger`), solves when something changed the plan
-(CP-SAT under a time limit, with the dispatching-rule fallback for large instances), writes the
-planned windows, brings the MES in line (:mod:`.mes_push`), and returns what to tell each order.
-The schedule lives in the database; only ids and small notices travel through workflow history.
+batch's messages to the stored schedule (:mod:`.ledger`, bookings completed from the orders' stored
+plans by :mod:`.plans`), solves when something changed the plan (CP-SAT under a time limit, with the
+dispatching-rule fallback for large instances), writes the planned windows, brings the MES in line
+(:mod:`.mes_push`), and tells each order what concerns it (:mod:`.telling`; given no Temporal client,
+it returns the notices for the workflow to send). The schedule lives in the database; only ids, counts
+and a summary travel through workflow history.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from orchestrator.persistence import work_orders_repo as repo
@@ -39,6 +42,9 @@ from workflows.contracts import ClockSpec
 from workflows.scheduler.ledger import Applied, Ledger
 from workflows.scheduler.mes_push import MesPush, PushReport
 from workflows.scheduler.notices import NOTICE_THRESHOLD, booking_result, change_notice
+from workflows.scheduler.plans import with_operations
+from workflows.scheduler.stopwatch import Stopwatch
+from workflows.scheduler.telling import tell_orders
 from workflows.scheduler.types import BatchOutcome, OrderNotice, SchedulerBatch
 
 log = logging.getLogger("c2m.scheduler")
@@ -46,6 +52,8 @@ T = TypeVar("T")
 
 # PackML states in which a line is not working because of a stop (Held, Aborted, Stopped, ...).
 _STOPPED_STATES = {2, 8, 9, 10, 11}
+# Work order ids an outcome lists per kind, for the record (its summary counts them all).
+LISTED = 50
 
 
 @dataclass
@@ -57,7 +65,11 @@ class Solved:
 
 
 class SchedulerActivities:
-    """Activities of ``PlantSchedulerWorkflow``; one instance per worker, given its ports."""
+    """Activities of ``PlantSchedulerWorkflow``; one instance per worker, given its ports.
+
+    With ``temporal`` (a client factory) the activity tells the orders itself; without it the notices go
+    back to the workflow, which signals them.
+    """
 
     def __init__(
         self,
@@ -67,24 +79,40 @@ class SchedulerActivities:
         clock: ClockSpec,
         solver: SolverSettings | None = None,
         notice_threshold: timedelta = NOTICE_THRESHOLD,
+        temporal: Callable[[], Awaitable[Client]] | None = None,
     ) -> None:
         self.engine, self.plant, self.mes, self.clock = engine, plant, mes, clock
         self.solver = solver or SolverSettings()
         self.notice_threshold = notice_threshold
+        self.temporal = temporal
 
     @activity.defn(name="scheduler.solve_and_release")
     async def solve_and_release(self, batch: SchedulerBatch) -> BatchOutcome:
         """Apply a batch, re-plan if it changes the plan, push the plan to the MES, and say whom to tell."""
         now = self.clock.plant_at_now()
+        steps = Stopwatch()
         live = await asyncio.to_thread(self._live_ids)
         statuses = await self._mes(lambda: self.mes.statuses(live)) if live else []
+        steps.lap("statuses")
         applied = await asyncio.to_thread(self._apply, batch, statuses, now)
+        steps.lap("apply")
         solved = None
         if applied.replan or await asyncio.to_thread(self._unplanned):
-            solved = await asyncio.to_thread(self._solve, now)
+            solved = await asyncio.to_thread(self._solve, now, not applied.reopen)
+        steps.lap("solve")
         report = await self._mes(lambda: MesPush(self.engine, self.mes).run(resequence=solved is not None))
+        steps.lap(f"push ({report.steps})")
         outcome = await asyncio.to_thread(self._conclude, batch, applied, solved, report, now)
         outcome.review_at = await asyncio.to_thread(self._next_review, now)
+        steps.lap("conclude")
+        if self.temporal is not None and outcome.notices:
+            told = await tell_orders(await self.temporal(), outcome.notices)
+            outcome.summary += f"; {told} of {len(outcome.notices)} signalled"
+            outcome.notices = []
+            steps.lap("tell")
+        outcome.summary += f" ({steps})"
+        log.info("scheduler batch %s: %d bookings, %d statuses asked: %s", batch.batch_id, len(batch.bookings),
+                 len(live), outcome.summary)
         return outcome
 
     @activity.defn(name="scheduler.record_work_order_events")
@@ -109,8 +137,10 @@ class SchedulerActivities:
             raise ApplicationError(f"MES: {exc}", type="MesUnavailable") from exc
 
     def _live_ids(self) -> list[str]:
+        """Work orders to ask the MES about: those it holds unfinished, except those whose line reported them
+        completed (the MES has nothing to add about those)."""
         with self.engine.connect() as conn:
-            return [r.id for r in repo.live_at_mes(conn)]
+            return [r.id for r in repo.live_at_mes(conn) if r.state != repo.PlanState.COMPLETED]
 
     def _unplanned(self) -> bool:
         with self.engine.connect() as conn:
@@ -118,24 +148,32 @@ class SchedulerActivities:
 
     def _apply(self, batch: SchedulerBatch, statuses: Sequence[WorkOrderStatus], now: datetime) -> Applied:
         with self.engine.begin() as conn:
+            if batch.bookings:
+                batch = batch.model_copy(update={"bookings": with_operations(conn, batch.bookings)})
             return Ledger(conn, self.plant, now, batch.batch_id).apply(batch, statuses)
 
-    def _solve(self, now: datetime) -> Solved:
+    def _solve(self, now: datetime, keep_planned: bool) -> Solved:
+        """Plan the open work orders: around the planned windows kept (``keep_planned``: only new work, work
+        on a faulted line and what follows it move), or afresh. Keeping the plan keeps a solve small however
+        many orders are in flight, and tells no order of a change it did not cause."""
         with self.engine.connect() as conn:
             rows = repo.open_work_orders(conn)
             faults = self._faults(repo.line_statuses(conn), now)
         rows, notes = schedulable(rows, self.plant)
         if not rows:
             return Solved(None, notes)
-        request = build_request(rows, self.plant, faults, now, self.solver)
+        request = build_request(rows, self.plant, faults, now, self.solver, keep_planned)
         try:
             result = schedule(request)
         except ScheduleRequestError as exc:  # a bug in what we stored: retrying cannot help
             raise ApplicationError(str(exc), exc.problems, type="InvalidScheduleRequest", non_retryable=True) from exc
+        current = {r.id: (r.line, r.planned_start, r.planned_end) for r in rows}
+        changed = [w for w in planned_windows(result, rows) if current.get(w.work_order_id) != (w.line, w.start, w.end)]
         with self.engine.begin() as conn:
-            repo.write_plan(conn, planned_windows(result, rows))
-        log.info("solved %d operations with %s in %.2f s (weighted tardiness %.0f, makespan %.0f min)",
-                 len(rows), result.method, result.solve_seconds, result.weighted_tardiness, result.makespan_minutes)
+            repo.write_plan(conn, changed)
+        log.info("solved %d operations (%s) with %s in %.2f s, %d windows changed (weighted tardiness %.0f, "
+                 "makespan %.0f min)", len(rows), "around the plan" if keep_planned else "afresh", result.method,
+                 result.solve_seconds, len(changed), result.weighted_tardiness, result.makespan_minutes)
         return Solved(result, notes)
 
     def _next_review(self, now: datetime) -> datetime | None:
@@ -193,8 +231,9 @@ class SchedulerActivities:
                    f"{len(report.withdrawn)} withdrawn, {len(applied.reissued)} re-issued, {len(notices)} orders told"
                    + (f"; solved with {method}" if method else ""))
         return BatchOutcome(solved=solved is not None and solved.schedule is not None, method=method, notices=notices,
-                            released=report.released, moved=report.moved, withdrawn=report.withdrawn,
-                            reissued=applied.reissued, refused=refused, summary=summary)
+                            released=report.released[:LISTED], moved=report.moved[:LISTED],
+                            withdrawn=report.withdrawn[:LISTED], reissued=applied.reissued[:LISTED],
+                            refused=refused[:LISTED], summary=summary)
 
     def _notice(self, order_id: str, rows: list[WorkOrderRow], applied: Applied, method: str,
                 told_before: bool) -> OrderNotice | None:

@@ -1,10 +1,11 @@
 """Apply a batch's messages to the stored schedule, inside one database transaction.
 
 Unbooks, the MES's statuses, line reports, line faults, planner commands and new bookings each change
-work order rows here; the solver runs afterwards on the result. Everything is idempotent, so a
-retried activity applies the same batch again harmlessly: a booking whose work orders exist is a
-repeat, a fault recorded twice is one fault, and an abort re-releases its operation only on the
-transition into ``aborted`` (committed together with the new attempt).
+work order rows here; the solver runs afterwards on the result: around the kept plan (new bookings,
+faults, recoveries, re-issued work), or afresh (``reopen``: an unbook freed capacity, a planner asked).
+Everything is idempotent, so a retried activity applies the same batch again harmlessly: a booking
+whose work orders exist is a repeat, a fault recorded twice is one fault, and an abort re-releases its
+operation only on the transition into ``aborted`` (committed together with the new attempt).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Applied:
     order_reasons: dict[str, list[str]] = field(default_factory=dict)
     events: list[NewEvent] = field(default_factory=list)
     replan: bool = False
+    # Plan everything afresh (capacity was freed, or a planner asked), not just around the kept plan.
+    reopen: bool = False
 
     def reason_for(self, order_id: str) -> str:
         """Why an order's plan changed, most specific first."""
@@ -118,14 +121,15 @@ class Ledger:
         self._event("unbooked", order_id, {"work_orders": withdrawn}, order_id=order_id)
         if withdrawn:  # its capacity is free: the others may move up
             self.applied.reasons.append(f"order {order_id} was withdrawn and freed its capacity")
-            self.applied.replan = True
+            self.applied.replan = self.applied.reopen = True
 
     def mes_status(self, status: WorkOrderStatus) -> None:
         """Take over what the MES says a work order did (the MES is the truth about the floor)."""
         row = repo.get_work_order(self.conn, status.id)
         if row is None:
             return
-        repo.record_mes_view(self.conn, status.id, status.state.value, status.line)
+        if (row.mes_state, row.mes_line) != (status.state.value, status.line):  # unchanged: no write
+            repo.record_mes_view(self.conn, status.id, status.state.value, status.line)
         state = MES_STATES[status.state]
         if status.state.started and row.line != status.line:
             repo.update_work_order(self.conn, row.id, line=status.line)
@@ -210,6 +214,8 @@ class Ledger:
             self.applied.reasons.append(f"{command.requested_by} asked for a reschedule"
                                         + (f": {command.reason}" if command.reason else ""))
             self.applied.replan = True
+            # The scheduler's own review of an overlong fault repairs the plan; a person wants it redone.
+            self.applied.reopen = self.applied.reopen or command.requested_by != "scheduler"
             return
         row = repo.get_work_order(self.conn, command.work_order_id or "")
         problem = _command_problem(command, row, self.plant)
@@ -229,7 +235,7 @@ class Ledger:
             why = f"{command.requested_by} set the priority of order {row.order_id} to {command.priority}"
         self.applied.order_reasons.setdefault(row.order_id, []).append(why)
         self.applied.reasons.append(why)
-        self.applied.replan = True
+        self.applied.replan = self.applied.reopen = True
         self._event("planner_command", suffix, {**command.model_dump(), "message": why}, order_id=row.order_id,
                     line=command.line)
 

@@ -30,6 +30,7 @@ from orchestrator.ports.mes import (
 )
 from orchestrator.services.plant_planning import nominal_seconds
 from workflows.scheduler.ledger import MES_STATES
+from workflows.scheduler.stopwatch import Stopwatch
 
 log = logging.getLogger("c2m.scheduler.mes")
 
@@ -46,6 +47,7 @@ class PushReport:
     withdrawn: list[str] = field(default_factory=list)
     resequenced: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    steps: Stopwatch = field(default_factory=Stopwatch)
 
 
 class MesPush:
@@ -58,15 +60,20 @@ class MesPush:
     async def run(self, resequence: bool) -> PushReport:
         """Withdraw what was taken back, release what is new, move what changed line, then (after a
         solve) give each line's queue the planned order."""
+        steps = self.report.steps
         rows = await asyncio.to_thread(self._load)
         await self.withdraw([r for r in rows if r.state == PlanState.WITHDRAWN and r.mes_state in LIVE])
+        steps.lap("withdraw")
         await self.release([r for r in rows if r.state == PlanState.PLANNED and r.planned_start is not None])
+        steps.lap("release")
         rows = await asyncio.to_thread(self._load)
         await self.move([r for r in rows if r.state == PlanState.RELEASED and r.mes_state in QUEUED
                          and r.mes_line is not None and r.mes_line != r.line])
+        steps.lap("move")
         if resequence:
             rows = await asyncio.to_thread(self._load)
             await self.resequence([r for r in rows if r.state == PlanState.RELEASED and r.mes_state in QUEUED])
+            steps.lap("resequence")
         return self.report
 
     def _load(self) -> list[WorkOrderRow]:
@@ -114,14 +121,17 @@ class MesPush:
         """Hand new work orders to the MES in one batch (per order if the batch is refused)."""
         if not rows:
             return
+        steps = self.report.steps
         known = await self.mes.statuses([r.id for r in rows])
         if known:  # released by an attempt that ended before it could record so
             await asyncio.to_thread(self._record, known)
+        steps.lap("release: known")
         seen = {s.id for s in known}
         new = [r for r in rows if r.id not in seen]
         if not new:
             return
         work_orders = await asyncio.to_thread(self._work_orders, new)
+        steps.lap("release: build")
         try:
             await self._release(work_orders)
         except (WorkOrderRejected, WorkOrderConflict) as exc:
@@ -137,6 +147,7 @@ class MesPush:
 
     async def _release(self, work_orders: list[WorkOrder]) -> None:
         statuses = await self.mes.release(work_orders)
+        self.report.steps.lap("release: MES")
         await asyncio.to_thread(self._record, statuses)
         self.report.released.extend(s.id for s in statuses)
 

@@ -46,7 +46,10 @@ class OrderNotice(BaseModel):
 
 
 class BatchOutcome(BaseModel):
-    """What a batch did, and the signals the workflow sends to orders."""
+    """What a batch did, and the signals the workflow sends to orders (none when the activity sent them).
+
+    The id lists hold at most 50 ids each, for the record; the summary counts them all.
+    """
 
     solved: bool = False
     method: str = ""

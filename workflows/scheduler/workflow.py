@@ -1,12 +1,17 @@
 """PlantSchedulerWorkflow: the one entity that owns the plant schedule and serialises its decisions.
 
-Orders book (signal-with-start ``book``) and unbook; line monitors report work orders and line faults;
-planners send commands. Handlers only queue the message; the run loop takes everything queued as one
-batch and hands it to a single ``solve_and_release`` activity, so bookings that arrive together are
-solved together (a short gathering window helps them arrive together). The schedule itself lives in
-the database; the workflow keeps only queues, and signals each order its booking or plan change
-directly (no activity). It continues as new when Temporal suggests it or after ``MAX_BATCHES``,
-carrying the bookings not yet solved and draining every other message first.
+Orders book (signal-with-start ``book``, the order id and dates only) and unbook; line monitors report
+aborted work orders and line faults; planners send commands. Handlers only queue the message; the run
+loop takes everything queued as one batch (at most ``MAX_BATCH_BOOKINGS`` bookings of it) and hands it
+to a single ``solve_and_release`` activity, so bookings that arrive together are solved together (a
+short gathering window helps them arrive together). The schedule itself lives in the database; the
+workflow keeps only queues, and the activity tells each order its booking or plan change (the workflow
+does, when the activity returns notices).
+
+It continues as new when Temporal suggests it, after ``MAX_BATCHES`` batches or ``MAX_MESSAGES``
+messages, carrying every message not yet handled (all small: ids, dates, events). Runs begun before
+that (without the ``scheduler-carry-all`` marker) keep the older way until they continue: they carry
+only bookings, draining every other message first.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scheduler.types import BatchOutcome, SchedulerBatch, SchedulerStatus
 
 MAX_BATCHES = 500
+# Messages one run takes before it continues as new: a history of a few thousand small events, far from
+# Temporal's limits on signals per run and on history size.
+MAX_MESSAGES = 2_000
+# Marks runs that continue as new carrying every queued message and take at most MAX_BATCH_BOOKINGS
+# bookings per batch (see the module docstring).
+CARRY_ALL = "scheduler-carry-all"
+# Bookings one batch takes (the rest wait for the next batch): a burst of a thousand orders is planned,
+# released and answered in slices, so the first orders reach the lines while the later ones are planned.
+MAX_BATCH_BOOKINGS = 200
+# A batch's time limit in those runs: a slice of bookings, its MES release and its answers fit well inside.
+BATCH_TIMEOUT = timedelta(minutes=10)
 # Wall time to let bookings that arrive together join one solve.
 GATHER_WINDOW = timedelta(milliseconds=200)
 # After a batch failed for good, wait this long before trying its messages again.
@@ -49,19 +65,23 @@ class PlantSchedulerWorkflow:
     @workflow.init
     def __init__(self, inp: SchedulerInput) -> None:
         self.inp = inp
-        self.bookings: list[BookingRequest] = list(inp.pending)
-        self.unbooks: list[str] = []
-        self.work_order_events: list[WorkOrderEvent] = []
-        self.line_events: list[LineEventSignal] = []
-        self.commands: list[PlannerCommand] = []
+        # By order id, in arrival order: a repeated booking replaces the queued one in constant time.
+        self.bookings: dict[str, BookingRequest] = {b.order_id: b for b in inp.pending}
+        self.unbooks: list[str] = list(inp.unbooks)
+        self.work_order_events: list[WorkOrderEvent] = list(inp.work_order_events)
+        self.line_events: list[LineEventSignal] = list(inp.line_events)
+        self.commands: list[PlannerCommand] = list(inp.commands)
         self.continue_requested = False
         self.batches = 0
+        self.received = 0
         self.carried_in = len(inp.pending)
         self.last_summary = ""
         self.review_at: datetime | None = None
+        self.carry_all = False
 
     @workflow.run
     async def run(self, inp: SchedulerInput) -> None:
+        self.carry_all = workflow.patched(CARRY_ALL)
         while True:
             try:
                 await workflow.wait_condition(lambda: self._has_messages() or self._time_to_continue(),
@@ -71,11 +91,14 @@ class PlantSchedulerWorkflow:
                 self.commands.append(PlannerCommand(
                     kind="reschedule", requested_by="scheduler",
                     reason="a faulted line's expected recovery has passed; the plan is reviewed"))
+            if self._time_to_continue() and self.carry_all:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carried())
             if self._time_to_continue() and not self._must_drain():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._must_drain():
                     workflow.continue_as_new(SchedulerInput(plant_id=inp.plant_id, clock=inp.clock,
-                                                            pending=self.bookings))
+                                                            pending=list(self.bookings.values())))
             if self.bookings and not self._time_to_continue():
                 await workflow.sleep(GATHER_WINDOW)
             await self._run_batch(self._take_batch())
@@ -85,28 +108,33 @@ class PlantSchedulerWorkflow:
     @workflow.signal(name=Signals.BOOK)
     def book(self, request: BookingRequest) -> None:
         """An order asks for its operations to be booked (a repeat replaces the queued one)."""
-        self.bookings = [b for b in self.bookings if b.order_id != request.order_id]
-        self.bookings.append(request)
+        self.received += 1
+        self.bookings.pop(request.order_id, None)
+        self.bookings[request.order_id] = request
 
     @workflow.signal(name=Signals.UNBOOK)
     def unbook(self, order_id: str) -> None:
         """An order was cancelled or changed: free its capacity (a queued booking of it is dropped)."""
-        self.bookings = [b for b in self.bookings if b.order_id != order_id]
+        self.received += 1
+        self.bookings.pop(order_id, None)
         self.unbooks.append(order_id)
 
     @workflow.signal(name=Signals.WORK_ORDER_EVENT)
     def work_order_event(self, event: WorkOrderEvent) -> None:
-        """A line monitor saw a work order start, hold, resume, complete or abort."""
+        """A line monitor saw a work order abort (older monitors also sent starts, holds and completions)."""
+        self.received += 1
         self.work_order_events.append(event)
 
     @workflow.signal(name=Signals.LINE_EVENT)
     def line_event(self, event: LineEventSignal) -> None:
         """A line monitor saw a line fault or recover."""
+        self.received += 1
         self.line_events.append(event)
 
     @workflow.signal(name=PLANNER_COMMAND)
     def planner_command(self, command: PlannerCommand) -> None:
         """A planner's reschedule, move, priority change, or an operator's continue-as-new."""
+        self.received += 1
         if command.kind == "continue_as_new":
             self.continue_requested = True
         else:
@@ -140,14 +168,26 @@ class PlantSchedulerWorkflow:
 
     def _time_to_continue(self) -> bool:
         return (self.continue_requested or self.batches >= MAX_BATCHES
+                or (self.carry_all and self.received >= MAX_MESSAGES)
                 or workflow.info().is_continue_as_new_suggested())
 
+    def _carried(self) -> SchedulerInput:
+        """The next run's input: everything queued and not yet handled."""
+        return SchedulerInput(plant_id=self.inp.plant_id, clock=self.inp.clock, pending=list(self.bookings.values()),
+                              unbooks=self.unbooks, work_order_events=self.work_order_events,
+                              line_events=self.line_events, commands=self.commands)
+
     def _take_batch(self) -> SchedulerBatch:
+        bookings = list(self.bookings.values())
+        cap = MAX_BATCH_BOOKINGS if self.carry_all else len(bookings)
+        taken, left = bookings[:cap], bookings[cap:]
         batch = SchedulerBatch(
-            batch_id=f"{workflow.info().run_id}-{self.batches}", bookings=self.bookings, unbooks=self.unbooks,
-            work_order_events=self.work_order_events, line_events=self.line_events, commands=self.commands,
+            batch_id=f"{workflow.info().run_id}-{self.batches}", bookings=taken,
+            unbooks=self.unbooks, work_order_events=self.work_order_events, line_events=self.line_events,
+            commands=self.commands,
         )
-        self.bookings, self.unbooks, self.work_order_events, self.line_events, self.commands = [], [], [], [], []
+        self.bookings = {b.order_id: b for b in left}
+        self.unbooks, self.work_order_events, self.line_events, self.commands = [], [], [], []
         self.batches += 1
         return batch
 
@@ -156,7 +196,8 @@ class PlantSchedulerWorkflow:
             if batch.needs_activity:
                 # Retried while the MES is down (the push repeats safely); bounded so a stuck batch surfaces.
                 outcome = await workflow.execute_activity_method(
-                    SchedulerActivities.solve_and_release, batch, start_to_close_timeout=timedelta(minutes=2),
+                    SchedulerActivities.solve_and_release, batch,
+                    start_to_close_timeout=BATCH_TIMEOUT if self.carry_all else timedelta(minutes=2),
                     schedule_to_close_timeout=timedelta(minutes=30), retry_policy=SOLVE_RETRY)
             else:
                 outcome = await workflow.execute_local_activity_method(

@@ -14,6 +14,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.opcua.line_control import OpcUaLineControl
+from orchestrator.api.audit_trail import audit
+from orchestrator.api.auth import FaultInjector
 from orchestrator.api.errors import answers
 from orchestrator.persistence import work_orders_repo
 from orchestrator.plant import Plant, load_plant
@@ -22,7 +24,7 @@ from orchestrator.settings import Settings
 
 router = APIRouter(prefix="/api/demo", tags=["demo"])
 # Production mode (403), no such line (404), the line cannot take it now (409), the simulator is down (503).
-DEMO_ANSWERS = answers(403, 404, 409, 503)
+DEMO_ANSWERS = answers(401, 403, 404, 409, 503)
 
 
 class FaultBody(BaseModel):
@@ -89,7 +91,7 @@ async def _call(settings: Settings, command: Callable[[OpcUaLineControl], Awaita
 
 @router.post("/lines/{line}/fault", response_model=DemoCommandResult, summary="Make a simulated line fail (demo)",
              responses=DEMO_ANSWERS)
-async def inject_fault(line: str, body: FaultBody, request: Request) -> DemoCommandResult:
+async def inject_fault(line: str, body: FaultBody, request: Request, principal: FaultInjector) -> DemoCommandResult:
     """Hold the line's running job for ``duration_hours`` plant hours (0: until cleared), or abort it."""
     settings = _check(request, line)
     reason = body.reason.strip() or f"Injected {body.mode} fault"
@@ -103,21 +105,25 @@ async def inject_fault(line: str, body: FaultBody, request: Request) -> DemoComm
     if not status.accepted:
         raise HTTPException(422, f"line {line} refused the fault ({status.name}): check mode and duration")
     until = f" for {body.duration_hours:g} plant hours" if body.mode == "hold" and body.duration_hours else ""
+    await audit(request, principal, "line.inject_fault", f"line:{line}", None,
+                {"mode": body.mode, "duration_hours": body.duration_hours, "reason": reason})
     return DemoCommandResult(line=line, command="InjectFault", status=status.name,
                              message=f"line {line}: {body.mode} fault injected{until} ({reason})")
 
 
 @router.post("/lines/{line}/clear", response_model=DemoCommandResult, summary="Clear a simulated line's fault (demo)",
              responses=DEMO_ANSWERS)
-async def clear_fault(line: str, request: Request) -> DemoCommandResult:
+async def clear_fault(line: str, request: Request, principal: FaultInjector) -> DemoCommandResult:
     """End a held fault (Resume) or take an aborted job off the line (Clear)."""
     settings = _check(request, line)
     status = await _call(settings, lambda lines: lines.resume(line))
     if status.accepted:
+        await audit(request, principal, "line.clear_fault", f"line:{line}", None, {"command": "Resume"})
         return DemoCommandResult(line=line, command="Resume", status=status.name,
                                  message=f"line {line} resumes its job")
     status = await _call(settings, lambda lines: lines.clear(line))
     if status.accepted:
+        await audit(request, principal, "line.clear_fault", f"line:{line}", None, {"command": "Clear"})
         return DemoCommandResult(line=line, command="Clear", status=status.name,
                                  message=f"line {line} is cleared and ready for the next job")
     state = await _state_name(request, line)

@@ -12,8 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from orchestrator.api.auth import PlantReader
+from orchestrator.api.errors import answers
 from orchestrator.api.event_hub import EventHub, StreamEvent
-from orchestrator.persistence.orders_repo import get_order
+from orchestrator.api.order_access import ReadableOrder
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("c2m.events")
@@ -71,25 +73,29 @@ def _response(stream: AsyncIterator[bytes]) -> StreamingResponse:
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@router.get("/api/orders/{order_id}/events", summary="Live events of one order (SSE)")
+@router.get("/api/orders/{order_id}/events", summary="Live events of one order (SSE)",
+            responses=answers(401, 404))
 async def order_events(
     order_id: str,
     request: Request,
+    access: ReadableOrder,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
 ) -> StreamingResponse:
-    """Every milestone and production event of the order; reconnect with ``Last-Event-ID`` to resume."""
-    engine = request.app.state.engine
-    if await asyncio.to_thread(get_order, engine, order_id, request.app.state.intake.vault) is None:
-        raise HTTPException(404, f"no order {order_id!r}")
+    """Every milestone and production event of the order; reconnect with ``Last-Event-ID`` to resume.
+
+    For the order's customer, staff, or the tracking link's ``?token=`` (browsers' ``EventSource`` sends
+    no headers: use ``?access_token=`` for an API key).
+    """
     return _response(_sse(request.app.state.event_hub, _resume_point(last_event_id, after), order_id, request))
 
 
-@router.get("/api/plant/events", summary="Live events of the whole plant (SSE)")
+@router.get("/api/plant/events", summary="Live events of the whole plant (SSE)", responses=answers(401, 403))
 async def plant_events(
     request: Request,
+    principal: PlantReader,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
 ) -> StreamingResponse:
-    """Every event: orders, lines, schedule, suppliers. For the planner console."""
+    """Every event: orders, lines, schedule, suppliers. For planners, integrators and admins."""
     return _response(_sse(request.app.state.event_hub, _resume_point(last_event_id, after), None, request))

@@ -17,11 +17,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
 
+from orchestrator.api.auth import require
+from orchestrator.api.errors import answers
 from orchestrator.api.integrations_overview import IntegrationsOverview
 from orchestrator.api.schemas_integrations import IntegrationsView, MessageView
 from orchestrator.persistence import adapter_journal
 from orchestrator.persistence.journal_writer import JournalWriter
 from orchestrator.ports.journal import AdapterKind
+from orchestrator.security.principals import Permission
 
 
 @asynccontextmanager
@@ -33,7 +36,8 @@ async def _journal(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-router = APIRouter(tags=["integrations"], lifespan=_journal)
+router = APIRouter(tags=["integrations"], lifespan=_journal, dependencies=[require(Permission.ADMINISTER_ADAPTERS)],
+                   responses=answers(401, 403))
 
 
 def overview(request: Request) -> IntegrationsOverview:

@@ -9,12 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from orchestrator.api.auth import require
+from orchestrator.api.errors import answers
 from orchestrator.clock import PlantClock
 from orchestrator.plant import Plant, load_plant
+from orchestrator.security.principals import Permission
 from orchestrator.services.planner_exceptions import ApprovalLimits, ExceptionKind, planner_exceptions
 from orchestrator.services.planner_kpis import planner_kpis
 
-router = APIRouter(prefix="/api/planner", tags=["planner"])
+router = APIRouter(prefix="/api/planner", tags=["planner"], dependencies=[require(Permission.READ_PLANT)],
+                   responses=answers(401, 403))
 
 
 class LineWipView(BaseModel):

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
+from orchestrator.api.audit_trail import audit
+from orchestrator.api.auth import PlantReader, PlantSteerer
 from orchestrator.api.errors import answers
 from orchestrator.api.routes.products import Lang, catalog_language
 from orchestrator.api.temporal import TemporalClient
@@ -171,9 +173,10 @@ def _unavailable_until(status: LineStatusRow | None, now: datetime) -> datetime 
 
 
 @router.get("/api/schedule", response_model=ScheduleView, summary="The plant schedule per line",
-            responses=answers(404))
+            responses=answers(401, 403, 404))
 async def get_schedule(
     request: Request,
+    principal: PlantReader,
     hours_back: Annotated[float, Query(ge=0, le=24 * 365, description="also show work orders finished "
                                                                        "this many plant hours ago")] = 24,
     line: Annotated[str | None, Query(description="only this line")] = None,
@@ -218,8 +221,8 @@ async def get_schedule(
     return ScheduleView(plant_time=now, lines=lines)
 
 
-@router.get("/api/lines", response_model=LinesView, summary="The lines' live state")
-async def get_lines(request: Request, lang: Lang = None) -> LinesView:
+@router.get("/api/lines", response_model=LinesView, summary="The lines' live state", responses=answers(401, 403))
+async def get_lines(request: Request, principal: PlantReader, lang: Lang = None) -> LinesView:
     """Each line's state, speed, current job, counts, stop reason and connection, as last reported.
 
     With ``?lang=`` line and station names are the plant file's translations where it gives them.
@@ -253,18 +256,20 @@ async def get_lines(request: Request, lang: Lang = None) -> LinesView:
 
 
 @router.post("/api/schedule/reschedule", status_code=202, response_model=CommandAccepted,
-             summary="Ask the plant scheduler for a new schedule now", responses=answers(503))
-async def reschedule(request: Request, temporal: TemporalClient, body: RescheduleBody | None = None) -> CommandAccepted:
+             summary="Ask the plant scheduler for a new schedule now", responses=answers(401, 403, 503))
+async def reschedule(request: Request, principal: PlantSteerer, temporal: TemporalClient,
+                     body: RescheduleBody | None = None) -> CommandAccepted:
     """The scheduler solves again with what it knows now (e.g. after correcting a line's state)."""
     command = PlannerCommand(kind="reschedule", reason=(body or RescheduleBody()).reason)
     await _send(temporal, request.app.state.settings, command)
+    await audit(request, principal, "schedule.reschedule", "plant-scheduler", None, {"reason": command.reason})
     return CommandAccepted(command=command, message="the plant scheduler will solve again in its next batch")
 
 
 @router.post("/api/work-orders/{work_order_id}/move", status_code=202, response_model=CommandAccepted,
-             summary="Move a work order to another capable line", responses=answers(404, 409, 503))
+             summary="Move a work order to another capable line", responses=answers(401, 403, 404, 409, 503))
 async def move_work_order(work_order_id: str, body: MoveBody, request: Request,
-                          temporal: TemporalClient) -> CommandAccepted:
+                          principal: PlantSteerer, temporal: TemporalClient) -> CommandAccepted:
     """Keep a work order that has not started on ``line`` from now on (the line must be able to do it)."""
     plant = _plant(request)
     row = await _work_order(request, work_order_id)
@@ -280,19 +285,23 @@ async def move_work_order(work_order_id: str, body: MoveBody, request: Request,
                                  f"lines that can: {capable}")
     command = PlannerCommand(kind="move", work_order_id=row.id, line=body.line)
     await _send(temporal, request.app.state.settings, command)
+    await audit(request, principal, "work_order.move", f"work_order:{row.id}", {"line": row.line},
+                {"line": body.line})
     return CommandAccepted(command=command, message=f"work order {row.id} will be planned on {body.line} from now on")
 
 
 @router.post("/api/work-orders/{work_order_id}/priority", status_code=202, response_model=CommandAccepted,
-             summary="Change the priority of a work order's order", responses=answers(404, 409, 503))
+             summary="Change the priority of a work order's order", responses=answers(401, 403, 404, 409, 503))
 async def set_priority(work_order_id: str, body: PriorityBody, request: Request,
-                       temporal: TemporalClient) -> CommandAccepted:
+                       principal: PlantSteerer, temporal: TemporalClient) -> CommandAccepted:
     """Priority belongs to the order: every open work order of it takes the new priority (a rush)."""
     row = await _work_order(request, work_order_id)
     if PlanState(row.state).finished:
         raise HTTPException(409, f"work order {row.id} is {row.state}; its priority no longer matters")
     command = PlannerCommand(kind="priority", work_order_id=row.id, priority=body.priority)
     await _send(temporal, request.app.state.settings, command)
+    await audit(request, principal, "order.priority", f"order:{row.order_id}", {"priority": row.priority},
+                {"priority": body.priority, "work_order": row.id})
     return CommandAccepted(command=command,
                            message=f"order {row.order_id} will be planned with priority {body.priority}")
 

@@ -12,13 +12,16 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from orchestrator.api.auth import require
 from orchestrator.api.errors import answers
 from orchestrator.inventory.scorecard import Scorecard, compute_scorecard
 from orchestrator.inventory.supplier_list import SupplierFileError, SupplierListing, load_supplier_listings
 from orchestrator.persistence import purchasing_repo
+from orchestrator.security.principals import Permission
 from orchestrator.settings import Settings
 
-router = APIRouter(prefix="/api/suppliers", tags=["suppliers"])
+router = APIRouter(prefix="/api/suppliers", tags=["suppliers"], dependencies=[require(Permission.READ_SUPPLIERS)],
+                   responses=answers(401, 403))
 RECENT_ORDERS = 20
 
 

@@ -1,5 +1,7 @@
-"""Stock in the database: seeding, reservations that never over-reserve, releases, goods receipts."""
+"""Stock in the database: seeding, reservations that never over-reserve, releases, goods receipts, and
+goods issues to production."""
 
+from orchestrator.persistence.inventory_repo.issues import Issued, issue_order, issued_of
 from orchestrator.persistence.inventory_repo.receipts import (
     GoodsReceipt,
     ReceiptOutcome,
@@ -23,10 +25,13 @@ from orchestrator.persistence.inventory_repo.stock import (
 __all__ = [
     "GoodsReceipt",
     "InventoryError",
+    "Issued",
     "ReceiptOutcome",
     "Reservation",
     "StockLevel",
     "book_receipt",
+    "issue_order",
+    "issued_of",
     "receive_goods",
     "received_for_po",
     "release_order",

@@ -2,6 +2,11 @@
 
 The receipt key (supplier + purchase order + ASN) makes receiving idempotent: the same delivery is
 booked once however often the step is retried.
+
+Goods for an order go to its open reservation of the item, which belongs to the revision it is at: a
+configuration change releases every row of the previous revision before the next one reserves, and the
+purchases of the previous revision are cancelled (or their goods booked as free stock) before that
+release. A receipt therefore needs no revision of its own.
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ class ReceiptOutcome:
 def receive_goods(engine: Engine, receipt: GoodsReceipt, now: datetime) -> ReceiptOutcome:
     """Book goods into stock and reserve ``for_order`` of them for the order; once per receipt key.
 
-    If the order has already released its reservations (it was cancelled), everything becomes free
-    stock: a cancelled order never gets stock reserved again.
+    If the order has already released its reservations (it was cancelled, or changed and its new
+    revision does not hold the item) or had them issued to production, everything becomes free stock:
+    a closed reservation never grows again.
     """
     with engine.begin() as conn:
         return book_receipt(conn, receipt, now)
@@ -75,7 +81,8 @@ def book_receipt(conn: Connection, receipt: GoodsReceipt, now: datetime) -> Rece
         first = conn.execute(select(RECEIPTS).where(RECEIPTS.c.receipt_key == receipt.receipt_key)).one()
         return ReceiptOutcome(receipt.receipt_key, float(first.quantity), float(first.for_order),
                               float(first.surplus), repeated=True)
-    for_order = wanted if wanted > 0 and _order_may_hold(conn, receipt.order_id, receipt.item) else 0.0
+    holder = _holder(conn, receipt.order_id, receipt.item) if wanted > 0 else _Holder(may_hold=False)
+    for_order = wanted if holder.may_hold else 0.0
     surplus = receipt.quantity - for_order
     conn.execute(
         update(RECEIPTS).where(RECEIPTS.c.receipt_key == receipt.receipt_key)
@@ -89,13 +96,19 @@ def book_receipt(conn: Connection, receipt: GoodsReceipt, now: datetime) -> Rece
         set_={"on_hand": STOCK.c.on_hand + receipt.quantity, "reserved": STOCK.c.reserved + for_order,
               "updated_at": now},
     ))
-    if for_order > 0:
+    if for_order > 0 and holder.row_id is not None:
+        conn.execute(
+            update(RESERVATIONS).where(RESERVATIONS.c.id == holder.row_id)
+            .values(quantity=RESERVATIONS.c.quantity + for_order,
+                    from_receipts=RESERVATIONS.c.from_receipts + for_order, updated_at=now)
+        )
+    elif for_order > 0:  # the order never reserved the item: the goods open its reservation (revision 0)
         held = insert_ignoring(conn, RESERVATIONS).values(
-            order_id=receipt.order_id, item=receipt.item, unit=receipt.unit, quantity=for_order,
+            order_id=receipt.order_id, revision=0, item=receipt.item, unit=receipt.unit, quantity=for_order,
             from_stock=0.0, from_receipts=for_order, created_at=now, updated_at=now,
         )
         conn.execute(held.on_conflict_do_update(
-            index_elements=["order_id", "item"],
+            index_elements=["order_id", "revision", "item"],
             set_={"quantity": RESERVATIONS.c.quantity + for_order,
                   "from_receipts": RESERVATIONS.c.from_receipts + for_order, "updated_at": now},
         ))
@@ -111,12 +124,33 @@ def received_for_po(conn: Connection, supplier: str, po_id: str) -> float:
     return float(total)
 
 
-def _order_may_hold(conn: Connection, order_id: str | None, item: str) -> bool:
-    """False when the order's reservation of the item was released (the order was cancelled)."""
+@dataclass(frozen=True)
+class _Holder:
+    """Whether goods for an order may be reserved for it, and the open reservation they add to
+    (``row_id`` None: the order never reserved the item, so the goods open its reservation)."""
+
+    may_hold: bool
+    row_id: int | None = None
+
+
+def _holder(conn: Connection, order_id: str | None, item: str) -> _Holder:
+    """Where goods for the order go: its open reservation of the item (the newest revision's, should
+    there ever be two), or a new one when it never reserved the item. Nowhere when every reservation of
+    the item is closed: released (the order was cancelled, or changed to a revision without the item)
+    or issued (its production has started, so later goods are not the order's any more).
+
+    On PostgreSQL the rows stay locked to the end of the receipt, so a release or issue racing it either
+    sees the grown row or makes the receipt find it closed.
+    """
     if order_id is None:
-        return False
-    query = select(RESERVATIONS.c.released_at).where(RESERVATIONS.c.order_id == order_id, RESERVATIONS.c.item == item)
+        return _Holder(may_hold=False)
+    query = (select(RESERVATIONS.c.id, RESERVATIONS.c.released_at, RESERVATIONS.c.issued_at)
+             .where(RESERVATIONS.c.order_id == order_id, RESERVATIONS.c.item == item)
+             .order_by(RESERVATIONS.c.revision.desc()))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    row = conn.execute(query).first()
-    return row is None or row.released_at is None
+    rows = conn.execute(query).all()
+    if not rows:
+        return _Holder(may_hold=True)
+    open_ids = [int(r.id) for r in rows if r.released_at is None and r.issued_at is None]
+    return _Holder(may_hold=True, row_id=open_ids[0]) if open_ids else _Holder(may_hold=False)

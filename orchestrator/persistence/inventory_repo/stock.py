@@ -1,4 +1,4 @@
-"""Stock levels, seeding, reservations that never over-reserve, and releases.
+"""Stock levels, seeding, reservations that never over-reserve, and releases (issues: ``issues``).
 
 Concurrency: taking stock is one conditional UPDATE,
 
@@ -10,7 +10,11 @@ at the moment it commits, or changes nothing and is retried with a fresh look at
 No transaction reads before it writes, so SQLite never has to upgrade a read snapshot (which fails
 at once instead of waiting). The ``stock`` check constraint refuses anything that slipped through.
 
-Idempotency: one reservation row per order and item; a repeat returns the first result.
+Idempotency: one reservation row per order revision and item; a repeat returns the first result. A
+row is open until it is released (the order gives the stock back) or issued (the stock goes to
+production); only open rows count in ``stock.reserved``. A configuration change releases the order's
+rows and its next revision reserves again under its own key: keyed by order and item alone, the new
+revision would find the released row and take it for a repeat, reserving nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Reservation:
     requested: float
     reserved: float
     repeated: bool = False
+    revision: int = 0
 
     @property
     def short(self) -> float:
@@ -92,12 +97,23 @@ def stock_levels(engine: Engine, items: Iterable[str] | None = None) -> dict[str
 
 
 def reservations_of(engine: Engine, order_id: str, active_only: bool = True) -> dict[str, float]:
-    """What an order holds, per item."""
+    """What an order holds, per item (``active_only``: still open, neither released nor issued).
+
+    With ``active_only=False``: what its newest revision holds or held, closed rows included (the rows
+    of earlier revisions were released by the change and are history).
+    """
     query = select(RESERVATIONS.c.item, RESERVATIONS.c.quantity).where(RESERVATIONS.c.order_id == order_id)
     if active_only:
-        query = query.where(RESERVATIONS.c.released_at.is_(None))
+        query = query.where(is_open())
+    else:
+        newest = (select(func.max(RESERVATIONS.c.revision)).where(RESERVATIONS.c.order_id == order_id)
+                  .scalar_subquery())
+        query = query.where(RESERVATIONS.c.revision == newest)
+    out: dict[str, float] = {}
     with engine.connect() as conn:
-        return {r.item: float(r.quantity) for r in conn.execute(query)}
+        for r in conn.execute(query):
+            out[r.item] = out.get(r.item, 0.0) + float(r.quantity)
+    return out
 
 
 # --- seeding -------------------------------------------------------------------------------------
@@ -129,18 +145,20 @@ def seed_stock_from_file(engine: Engine, now: datetime, path: Path | str = DEFAU
 # --- reserving -----------------------------------------------------------------------------------
 
 
-def reserve(engine: Engine, order_id: str, item: str, quantity: float, unit: str, now: datetime) -> Reservation:
-    """Reserve up to ``quantity`` of ``item`` for the order from free stock; the rest is short.
+def reserve(engine: Engine, order_id: str, item: str, quantity: float, unit: str, now: datetime,
+            revision: int = 0) -> Reservation:
+    """Reserve up to ``quantity`` of ``item`` for the order's ``revision`` from free stock; the rest is short.
 
-    Counted units are reserved whole. Repeating the call for the same order and item returns the
-    first reservation (``repeated``) and takes nothing more.
+    Counted units are reserved whole. Repeating the call for the same order, revision and item returns
+    the first reservation (``repeated``) and takes nothing more, even once it is closed; the next
+    revision of a changed order reserves afresh.
     """
     if not math.isfinite(quantity) or quantity < 0:
         raise InventoryError(f"cannot reserve {quantity} {unit} of {item!r} for {order_id}: need a finite number >= 0")
     for _ in range(MAX_RESERVE_ROUNDS):
-        existing = _reservation(engine, order_id, item)
+        existing = _reservation(engine, order_id, revision, item)
         if existing is not None:
-            return Reservation(order_id, item, unit, quantity, existing, repeated=True)
+            return Reservation(order_id, item, unit, quantity, existing, repeated=True, revision=revision)
         free = _free(engine, item)
         take = min(quantity, free)
         take = math.floor(take + EPSILON) if unit in COUNTED_UNITS else math.floor(take * 1e4 + EPSILON) / 1e4
@@ -156,38 +174,46 @@ def reserve(engine: Engine, order_id: str, item: str, quantity: float, unit: str
                     if taken.rowcount != 1:
                         raise _Raced()
                 conn.execute(RESERVATIONS.insert().values(
-                    order_id=order_id, item=item, unit=unit, quantity=take, from_stock=take, from_receipts=0.0,
-                    created_at=now, updated_at=now,
+                    order_id=order_id, revision=revision, item=item, unit=unit, quantity=take, from_stock=take,
+                    from_receipts=0.0, created_at=now, updated_at=now,
                 ))
-            return Reservation(order_id, item, unit, quantity, take)
+            return Reservation(order_id, item, unit, quantity, take, revision=revision)
         except _Raced:
             continue  # someone took stock between our look and our update: look again
         except IntegrityError:
-            continue  # the same order reserved this item concurrently: the next round returns theirs
+            continue  # the same revision reserved this item concurrently: the next round returns theirs
     raise InventoryError(
         f"could not reserve {item!r} for {order_id} after {MAX_RESERVE_ROUNDS} attempts under contention; retry later"
     )
 
 
 def reserve_for_order(
-    engine: Engine, order_id: str, requirements: Sequence[GrossRequirement], now: datetime
+    engine: Engine, order_id: str, requirements: Sequence[GrossRequirement], now: datetime, revision: int = 0
 ) -> list[NetRequirement]:
-    """Reserve each gross requirement from stock; what stock cannot cover is the net requirement to buy."""
+    """Reserve each gross requirement from stock for the order's ``revision``; what stock cannot cover is
+    the net requirement to buy."""
     out = []
     for req in requirements:
-        res = reserve(engine, order_id, req.item, req.quantity, req.unit, now)
+        res = reserve(engine, order_id, req.item, req.quantity, req.unit, now, revision)
         out.append(NetRequirement(req.item, req.unit, req.quantity, res.reserved, res.short, req.need_by))
     return out
+
+
+def is_open() -> Any:
+    """The condition of an open reservation: neither released nor issued."""
+    return RESERVATIONS.c.released_at.is_(None) & RESERVATIONS.c.issued_at.is_(None)
 
 
 class _Raced(Exception):
     """The conditional update found less free stock than we had seen."""
 
 
-def _reservation(engine: Engine, order_id: str, item: str) -> float | None:
+def _reservation(engine: Engine, order_id: str, revision: int, item: str) -> float | None:
+    """The quantity of the revision's reservation of the item, open or closed; None when there is none."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(RESERVATIONS.c.quantity).where(RESERVATIONS.c.order_id == order_id, RESERVATIONS.c.item == item)
+            select(RESERVATIONS.c.quantity).where(RESERVATIONS.c.order_id == order_id,
+                                                  RESERVATIONS.c.revision == revision, RESERVATIONS.c.item == item)
         ).first()
     return float(row.quantity) if row else None
 
@@ -202,32 +228,34 @@ def _free(engine: Engine, item: str) -> float:
 
 
 def release_order(engine: Engine, order_id: str, now: datetime) -> dict[str, float]:
-    """Give back everything an order holds (a cancelled order's compensation). Idempotent.
+    """Give back everything an order holds, of any revision (a cancel's or a change's compensation). Idempotent.
 
-    Returns what was released now, per item (empty when it had been released before).
+    Stock already issued to production is not given back: it has left the store. Returns what was
+    released now, per item (empty when it had been released or issued before).
     """
     with engine.begin() as conn:
-        # Mark and read in one statement: concurrent releases of one order release each row once.
+        # Mark and read in one statement: concurrent releases of one order release each row once, and a
+        # concurrent issue of the same rows leaves each row either released or issued, never both.
         released = conn.execute(
             update(RESERVATIONS)
-            .where(RESERVATIONS.c.order_id == order_id, RESERVATIONS.c.released_at.is_(None))
+            .where(RESERVATIONS.c.order_id == order_id, is_open())
             .values(released_at=now, updated_at=now)
             .returning(RESERVATIONS.c.item, RESERVATIONS.c.quantity)
         ).all()
         out: dict[str, float] = {}
-        for row in released:
+        for row in sorted(released, key=lambda r: r.item):  # stock rows in one order: no lock-order deadlock
             if row.quantity > 0:
                 conn.execute(
                     update(STOCK)
                     .where(STOCK.c.item == row.item)
-                    .values(reserved=_clamped_reserved(conn, row.quantity), updated_at=now)
+                    .values(reserved=minus_floored(conn, STOCK.c.reserved, row.quantity), updated_at=now)
                 )
             out[row.item] = float(row.quantity)
     return out
 
 
-def _clamped_reserved(conn: Connection, quantity: float) -> Any:
-    """``reserved - quantity``, never below zero (float dust must not trip the check constraint)."""
+def minus_floored(conn: Connection, column: Any, quantity: float) -> Any:
+    """``column - quantity``, never below zero (float dust must not trip the check constraint)."""
     if conn.dialect.name == "postgresql":
-        return func.greatest(STOCK.c.reserved - quantity, 0.0)
-    return func.max(STOCK.c.reserved - quantity, 0.0)  # SQLite's two-argument max() is the scalar one
+        return func.greatest(column - quantity, 0.0)
+    return func.max(column - quantity, 0.0)  # SQLite's two-argument max() is the scalar one

@@ -5,9 +5,12 @@ from orchestrator.persistence.tables.inventory import GoodsReceiptRow, Reservati
 from orchestrator.persistence.tables.orders import EventRow, OrderRow
 from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
 from orchestrator.persistence.tables.purchasing import PurchaseOrderRow, SupplierHistoryRow, WebhookDeliveryRow
+from orchestrator.persistence.tables.security import ApiKeyRow, AuditRow
 
 __all__ = [
     "AdapterMessageRow",
+    "ApiKeyRow",
+    "AuditRow",
     "EventRow",
     "GoodsReceiptRow",
     "LineStatusRow",

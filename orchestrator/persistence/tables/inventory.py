@@ -1,4 +1,4 @@
-"""Stock, reservations per order and item, and goods receipts.
+"""Stock, reservations per order revision and item, and goods receipts.
 
 ``stock.reserved`` is the sum of the active reservations of an item. Every change to it is a single
 conditional UPDATE (see ``inventory_repo``), and the check constraint is the last line of defence:
@@ -29,20 +29,28 @@ class StockRow(SQLModel, table=True):
 
 
 class ReservationRow(SQLModel, table=True):
-    """The stock an order holds of one item (from stock, plus goods received for it).
+    """The stock one revision of an order holds of one item (from stock, plus goods received for it).
 
-    One row per order and item: reserving again for the same order and item is a no-op, which makes
-    the reservation step safe to retry. ``released_at`` is set when the order gives the stock back.
+    One row per order, revision and item: reserving again for the same revision and item is a no-op,
+    which makes the reservation step safe to retry, while a configuration change (the next revision)
+    reserves afresh after the previous revision's rows were released. A row is closed, never deleted, so
+    it stays as the trail: ``released_at`` when the order gives the stock back (cancel, change),
+    ``issued_at`` when the stock leaves the store for the order's production. A row with neither is open
+    and counts in ``stock.reserved``.
     """
 
     __tablename__ = "stock_reservations"
-    __table_args__ = (UniqueConstraint("order_id", "item", name="uq_stock_reservations_order_item"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "revision", "item", name="uq_stock_reservations_order_revision_item"),
+    )
 
     id: int | None = Field(
         default=None,
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     )
     order_id: str = Field(max_length=40, index=True)
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                          description="the order's configuration revision (0 until its first change)")
     item: str = Field(max_length=80, index=True)
     unit: str = Field(max_length=10)
     quantity: float = 0.0
@@ -51,6 +59,7 @@ class ReservationRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    issued_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class GoodsReceiptRow(SQLModel, table=True):

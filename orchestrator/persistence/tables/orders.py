@@ -30,6 +30,10 @@ class OrderRow(SQLModel, table=True):
     eta: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
     tracking_token: str = Field(max_length=64)
+    # The customer's consent to the processing of their personal data, as given with the order.
+    consent: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Set when the customer's personal data was erased: the order keeps its manufacturing facts only.
+    erased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

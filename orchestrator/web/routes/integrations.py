@@ -47,6 +47,10 @@ async def integrations_page(request: Request) -> HTMLResponse:
                                        asyncio.to_thread(last_event_id, request.app.state.engine))
     counts = {state: sum(1 for a in view.adapters if a.state == state)
               for state in ("connected", "reconnecting", "down")}
+    # A page is opened without a key: it shows which adapters exist and their state; where they are reached
+    # and what the probes saw come from GET /api/integrations, which needs an integrator's or admin's key.
+    view = view.model_copy(update={"adapters": [a.model_copy(update={"url": "", "detail": None})
+                                                for a in view.adapters]})
     return render(request, "integrations.html",
                   {"view": view, "groups": grouped(view.adapters), "counts": counts, "events_after": after},
                   js_messages=("integrations.",))

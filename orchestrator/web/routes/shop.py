@@ -140,6 +140,8 @@ async def configure(sku: str, request: Request) -> HTMLResponse:
     detail: ProductDetail = get_product(sku, request, lang=lang)
     palettes = colour_palettes(product)  # from the English labels, which name the colours
     product = localised(product, lang)
+    # Personal options (body measurements, a monogram) are processed only with the customer's consent.
+    personal = [o for o in product.options if o.personal]
     settings = request.app.state.settings
     schema = detail.model_dump(mode="json")
     page_data = {
@@ -149,6 +151,7 @@ async def configure(sku: str, request: Request) -> HTMLResponse:
         # The planner reviews orders above these limits; the page says so before the customer orders.
         "approval": {"value_threshold": settings.approval_value_threshold,
                      "max_quantity": settings.approval_max_quantity},
+        "personal": [o.id for o in personal],
     }
     sections: dict[str, list[dict[str, Any]]] = {}
     for option in schema["options"]:
@@ -159,6 +162,6 @@ async def configure(sku: str, request: Request) -> HTMLResponse:
     return render(request, "shop_product.html", {
         "product": product, "schema": schema, "sections": sections, "rules": rules, "palettes": palettes,
         "art_state": ArtState(_defaults(product), palettes), "colour_option": _colour_option(palettes),
-        "page_data": page_data,
+        "page_data": page_data, "personal_labels": ", ".join(o.label for o in personal),
         "quantity_breaks": [(b.min_quantity, f"{b.discount_percent:g}") for b in product.price.quantity_breaks],
     }, js_messages=("shop.",))

@@ -3,7 +3,8 @@
 The first render reads what ``GET /api/orders/{id}`` answers (the same JSON is embedded for the script),
 the product's option labels and colours from the catalog, and the plant's lines with their stations and
 last known state. The script then follows ``GET /api/orders/{id}/events`` and re-reads the order when a
-milestone arrives. The tracking link's ``?token=`` stays in the address so the script's calls carry it.
+milestone arrives. The tracking link's ``?token=`` stays in the address so the script's calls carry it;
+without it (or with a wrong one) the page says the order was not found.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from orchestrator.api.order_access import order_access
 from orchestrator.api.routes.orders import get_order
 from orchestrator.api.routes.products import catalog_language
 from orchestrator.api.schemas_orders import OrderDetail
@@ -160,9 +162,12 @@ async def track(order_id: str, request: Request) -> HTMLResponse:
     """The tracker page of one order (404 page for an unknown order)."""
     t = translator(page_language(request))
     try:
-        raw = await get_order(order_id, request)
+        # The page is reached by the tracking link: its token grants reading this one order. Without a
+        # valid token the order is "not found", whether it exists or not.
+        access = await order_access(order_id, request, None, request.query_params.get("token") or "")
+        raw = await get_order(order_id, request, access)
     except HTTPException as exc:
-        if exc.status_code != 404:
+        if exc.status_code not in (401, 404):
             raise
         return render(request, "error.html", {
             "title": t("track.not_found_title"), "message": t("track.not_found", order_id=order_id),

@@ -13,26 +13,77 @@ const C2M = (() => {
     return text;
   }
 
-  /** The access token: a tracker link's ?token=, else the one saved on this device. */
-  function token() {
-    return new URLSearchParams(location.search).get("token") || localStorage.getItem("c2m.token") || "";
+  // --- who is calling ------------------------------------------------------------------------------
+  // An API key (c2m_…) says who calls: kept on this device, sent as `Authorization: Bearer` (and as
+  // ?access_token= on streams, which cannot send headers). A tracker link's ?token= is no key: it reads one
+  // order, so it goes only on that order's own calls, as ?token=, never as a bearer header.
+  const KEY_STORE = "c2m.key";
+  const saved = {
+    get() { try { return localStorage.getItem(KEY_STORE) || ""; } catch { return ""; } },
+    set(value) {
+      try { if (value) localStorage.setItem(KEY_STORE, value); else localStorage.removeItem(KEY_STORE); }
+      catch { /* storage switched off: the key lasts as long as the page */ }
+    },
+  };
+
+  /** A key handed over in the address's fragment (#key=…, which browsers never send) is kept on this device
+      and removed from the address bar, so it is neither bookmarked nor shared with the link. */
+  (function adoptFragmentKey() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const given = (params.get("key") || "").trim();
+    if (!given) return;
+    saved.set(given);
+    params.delete("key");
+    const rest = params.toString();
+    history.replaceState(history.state, "", `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`);
+  })();
+
+  const key = () => saved.get();
+  const trackingToken = () => new URLSearchParams(location.search).get("token") || "";
+  let mePromise = null;
+
+  /** Keep ``value`` as this device's key ("" forgets it); who it is is asked again. */
+  function setKey(value) {
+    saved.set(value);
+    mePromise = null;
   }
 
-  /** Call the JSON API; a non-2xx answer throws an Error carrying status and the API's detail. */
+  function withParam(path, name, value) {
+    const u = new URL(path, location.href);
+    u.searchParams.set(name, value);
+    return u.origin === location.origin ? u.pathname + u.search : u.href;
+  }
+
+  /** Tell the page's sign-in control: "c2m:unauthorized" (no valid key) or "c2m:forbidden" (role lacks it). */
+  function announce(status, message) {
+    const name = status === 401 ? "c2m:unauthorized" : "c2m:forbidden";
+    document.dispatchEvent(new CustomEvent(name, { detail: { message } }));
+  }
+
+  /**
+   * Call the JSON API; a non-2xx answer throws an Error carrying status and the API's detail.
+   * Options: method, body, headers; ``tracking`` adds the page's tracking token (the tracker's order calls);
+   * ``key`` overrides the saved key ("" for none); ``quiet`` keeps a 401/403 from being announced.
+   * An announced refusal is marked ``err.handled``: the page need not report it again.
+   */
   async function api(path, options = {}) {
     const headers = { Accept: "application/json", ...(options.headers || {}) };
-    const tok = token();
-    if (tok) headers.Authorization = `Bearer ${tok}`;
+    const sent = options.key !== undefined ? options.key : key();
+    if (sent) headers.Authorization = `Bearer ${sent}`;
+    const tracking = options.tracking ? trackingToken() : "";
     let body = options.body;
     if (body !== undefined && typeof body !== "string") {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(body);
     }
-    const resp = await fetch(path, { method: options.method || "GET", headers, body });
+    const resp = await fetch(tracking ? withParam(path, "token", tracking) : path,
+                             { method: options.method || "GET", headers, body });
     const text = await resp.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = text; }
     if (!resp.ok) {
+      // A saved key that no longer works must not hide what the tracking link may read.
+      if (resp.status === 401 && sent && tracking) return api(path, { ...options, key: "" });
       let detail = data && data.detail !== undefined ? data.detail : data;
       // A rejected quote lists its problems beside `detail`: fold them in so every 422 reads the same.
       if (typeof detail === "string" && data && Array.isArray(data.errors)) {
@@ -42,10 +93,27 @@ const C2M = (() => {
       const err = new Error(message);
       err.status = resp.status;
       err.detail = detail;
+      if ((resp.status === 401 || resp.status === 403) && !options.quiet) {
+        announce(resp.status, message);
+        err.handled = true;
+      }
       throw err;
     }
     return data;
   }
+
+  /** Who the saved key is (GET /api/me: name, role, permissions), or null without a valid key. Asked once. */
+  function me() {
+    if (!mePromise) {
+      mePromise = !key() ? Promise.resolve(null) : api("/api/me", { quiet: true }).catch((err) => {
+        if (err.status === 401) document.dispatchEvent(new CustomEvent("c2m:key-invalid"));
+        return null;
+      });
+    }
+    return mePromise;
+  }
+
+  const may = (who, permission) => Boolean(who && who.permissions && who.permissions.includes(permission));
 
   // Event kinds the system writes (SSE names each event by its kind; EventSource has no wildcard).
   const ALL_KINDS = [
@@ -56,18 +124,21 @@ const C2M = (() => {
     "work_order_reissued", "schedule_solved", "rescheduled", "unbooked", "booking_refused", "planner_command",
     "planner_command_refused", "planner_exception", "sourcing", "po_placed", "po_rejected", "po_unanswered",
     "po_refused", "po_cancelled", "po_switched", "po_expedite", "asn_received", "goods_received",
-    "surplus_received", "adapter_message",
+    "surplus_received", "materials_issued", "adapter_message",
   ];
 
   /**
    * Follow a server-sent event stream: onEvent(kind, data, id) for each event, in order, once.
    * The browser resumes with Last-Event-ID after a drop; if the stream closes for good we reopen it
-   * with ?after=<last id>. The header badge shows live / reconnecting.
+   * with ?after=<last id>, unless the server refused it (401/403: announced like a refused call).
+   * ``options.tracking``: the tracker's order stream, authorised by the page's tracking token; other streams
+   * carry the saved key as ?access_token=. The header badge shows live / reconnecting.
    */
-  function stream(url, onEvent, kinds = ALL_KINDS) {
+  function stream(url, onEvent, kinds = ALL_KINDS, options = {}) {
     const badge = document.getElementById("live-status");
     let lastId = 0;
     let source = null;
+    let stopped = false;
     const show = (state) => {
       if (!badge) return;
       badge.hidden = false;
@@ -75,16 +146,36 @@ const C2M = (() => {
       badge.textContent = t(`common.${state}`);
       badge.dataset.state = state;
     };
-    const open = () => {
+    const address = () => {
       const u = new URL(url, location.href);
-      const tok = token();
-      if (tok) u.searchParams.set("token", tok);
+      const tracking = options.tracking ? trackingToken() : "";
+      if (tracking) u.searchParams.set("token", tracking);
+      else if (key()) u.searchParams.set("access_token", key());
       if (lastId) u.searchParams.set("after", String(lastId));
+      return u;
+    };
+    /** EventSource hides why it closed: ask once (headers only) before trying again. */
+    const retry = async (u) => {
+      const ctl = new AbortController();
+      let status = 0;
+      try { status = (await fetch(u, { signal: ctl.signal, headers: { Accept: "text/event-stream" } })).status; }
+      catch { /* the server is away: try again later */ }
+      finally { ctl.abort(); }
+      if (stopped) return;
+      if (status === 401 || status === 403) {
+        if (badge) badge.hidden = true;
+        announce(status, `${status}`);
+        return;
+      }
+      setTimeout(() => { if (!stopped) open(); }, 2000);
+    };
+    const open = () => {
+      const u = address();
       source = new EventSource(u);
       source.onopen = () => show("live");
       source.onerror = () => {
         show("reconnecting");
-        if (source.readyState === EventSource.CLOSED) setTimeout(open, 2000);
+        if (source.readyState === EventSource.CLOSED) retry(u);
       };
       const handle = (ev) => {
         const id = Number(ev.lastEventId || 0);
@@ -98,7 +189,7 @@ const C2M = (() => {
       source.addEventListener("message", handle);
     };
     open();
-    return { close: () => source && source.close(), lastId: () => lastId };
+    return { close: () => { stopped = true; if (source) source.close(); }, lastId: () => lastId };
   }
 
   const fmtDate = (iso, opts) => iso ? new Intl.DateTimeFormat(locale, opts || { dateStyle: "medium" })
@@ -149,7 +240,21 @@ const C2M = (() => {
     u.searchParams.set("lang", link.dataset.langSwitch);
     location.assign(u);
   });
+  // A link to an order's tracker from a staff page: the tracker opens with the order's tracking link, which
+  // the API gives to whoever may read the order (a bare /track/<id> shows "not found").
+  document.addEventListener("click", async (ev) => {
+    const link = ev.target.closest && ev.target.closest("a[data-track-order]");
+    if (!link || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    try {
+      const order = await api(`/api/orders/${encodeURIComponent(link.dataset.trackOrder)}`);
+      const target = new URL(order.tracking_url, location.href);
+      location.assign(target.pathname + target.search);
+    } catch (err) {
+      if (!err.handled) toast(t("common.error", { message: err.message }), true);
+    }
+  });
   document.addEventListener("DOMContentLoaded", () => localise());
-  return { lang, locale, t, token, api, stream, fmtDate, fmtDateTime, fmtMoney, fmtNumber, localise, el, toast,
-           ALL_KINDS };
+  return { lang, locale, t, key, setKey, trackingToken, me, may, api, stream, fmtDate, fmtDateTime, fmtMoney,
+           fmtNumber, localise, el, toast, ALL_KINDS };
 })();

@@ -61,6 +61,7 @@
     problem.hidden = !adapter.problem;
     field(card, "problem-text").textContent = adapter.problem ? t(`integrations.problem_${adapter.problem}`) : "";
     field(card, "detail").textContent = adapter.detail || "";
+    field(card, "url").textContent = adapter.url;
   }
 
   function update(view) {
@@ -130,11 +131,17 @@
       await Promise.all([...document.querySelectorAll("article.adapter details.messages[open]")]
         .map((d) => loadMessages(d.closest("article"))));
     } catch (err) {
+      if (err.status === 401 || err.status === 403) {
+        running = false; // refused, not failing: the sign-in notice or the toast says why; asking again won't help
+        return;
+      }
       error.textContent = t("integrations.refresh_failed", { message: err.message });
       error.hidden = false;
     } finally {
-      running = false;
-      timer = setTimeout(refresh, REFRESH_MS);
+      if (running) {
+        running = false;
+        timer = setTimeout(refresh, REFRESH_MS);
+      }
     }
   }
 
@@ -143,7 +150,7 @@
     document.querySelectorAll("details.messages").forEach((details) => {
       details.addEventListener("toggle", () => { if (details.open) loadMessages(details.closest("article")); });
     });
-    timer = setTimeout(refresh, REFRESH_MS);
+    timer = setTimeout(refresh, REFRESH_MS); // a page opened without a key learns so at once from the stream
     setInterval(() => showTimes(), 1000);
     // Only what happens from now on: the page was rendered after the newest event then.
     const after = document.getElementById("integrations").dataset.eventsAfter || "0";

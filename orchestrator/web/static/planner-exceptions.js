@@ -53,9 +53,11 @@ const PlannerExceptions = (() => {
       const comment = el("input", { name: "comment", maxlength: 2000, "aria-label": t("planner.comment"),
                                     placeholder: t("planner.comment_placeholder") });
       const error = el("div", { class: "field-error", hidden: true });
-      const field = el("div", { class: "field comment" }, comment, error);
-      const approve = el("button", { type: "button", "data-action": "approve" }, t("planner.approve"));
-      const reject = el("button", { type: "button", class: "danger", "data-action": "reject" }, t("planner.reject"));
+      const field = el("div", { class: "field comment needs-steering" }, comment, error);
+      const approve = el("button", { type: "button", class: "needs-steering", "data-action": "approve" },
+                         t("planner.approve"));
+      const reject = el("button", { type: "button", class: "danger needs-steering", "data-action": "reject" },
+                        t("planner.reject"));
       approve.addEventListener("click", () => hooks.act(approve,
                                                         orderCall("approve", { comment: comment.value.trim() }),
                                                   t("planner.approved", { order })));
@@ -70,20 +72,21 @@ const PlannerExceptions = (() => {
       out.push(field, approve, reject);
     }
     for (const name of ["hold", "release"]) if (e.actions.includes(name)) {
-      const b = el("button", { type: "button", class: "secondary", "data-action": name }, t(`planner.${name}`));
+      const b = el("button", { type: "button", class: "secondary needs-steering", "data-action": name },
+                   t(`planner.${name}`));
       const done = t(`planner.${name === "hold" ? "held" : "released"}`, { order });
       b.addEventListener("click", () => hooks.act(b, orderCall(name), done));
       out.push(b);
     }
     if (e.actions.includes("clear_fault") && hooks.demo) {
-      const b = el("button", { type: "button", class: "secondary", "data-action": "clear_fault" },
-                   t("planner.clear_fault"));
+      const b = el("button", { type: "button", class: "secondary needs-fault-injection",
+                               "data-action": "clear_fault" }, t("planner.clear_fault"));
       const done = t("planner.fault_cleared", { line: e.line });
       b.addEventListener("click", () => hooks.act(b, () => hooks.clearFault(e.line), done));
       out.push(b);
     }
     if (e.actions.includes("reschedule")) {
-      const b = el("button", { type: "button", class: "secondary", "data-action": "reschedule" },
+      const b = el("button", { type: "button", class: "secondary needs-steering", "data-action": "reschedule" },
                    t("planner.reschedule"));
       b.addEventListener("click", () => hooks.act(b, hooks.reschedule, t("planner.rescheduled")));
       out.push(b);
@@ -97,7 +100,9 @@ const PlannerExceptions = (() => {
                       "data-order": e.order_id, "data-line": e.line },
       el("div", { class: "exc-head" },
         el("span", { class: `badge kind kind-${e.kind}` }, t(`planner.kind.${e.kind}`)),
-        tracker ? el("a", { href: tracker, title: t("planner.open_tracker") }, e.order_id) : el("strong", {}, e.line),
+        tracker ? el("a", { href: tracker, title: t("planner.open_tracker"),
+                            "data-track-order": e.tracking_url ? null : e.order_id }, e.order_id)
+          : el("strong", {}, e.line),
         e.supplier ? el("span", {}, e.supplier) : null,
         el("span", { class: "muted since", "data-since": e.since })),
       el("p", { class: "exc-summary" }),

@@ -14,7 +14,8 @@ const PlannerWorkOrder = (() => {
   function facts(wo) {
     const row = (label, ...value) => [el("dt", {}, label), el("dd", {}, ...value)];
     return el("dl", { class: "wo-facts" },
-      row(t("planner.wo_order"), el("a", { href: `/track/${encodeURIComponent(wo.order_id)}` }, wo.order_id)),
+      row(t("planner.wo_order"), el("a", { href: `/track/${encodeURIComponent(wo.order_id)}`,
+                                          "data-track-order": wo.order_id }, wo.order_id)),
       row(t("planner.wo_operation"), `${wo.name || wo.op_id} (${wo.op_type})`),
       row(t("planner.wo_state"), el("span", { class: `badge state-${wo.state}`, "data-field": "wo-state" },
         t(`planner.wo_state.${wo.state}`)), wo.late ? el("span", { class: "badge bad" }, t("planner.late")) : null,
@@ -96,7 +97,7 @@ const PlannerWorkOrder = (() => {
       close.addEventListener("click", hide);
       box.replaceChildren(
         el("div", { class: "wo-panel-head" }, el("h3", {}, t("planner.wo_title", { id: wo.id })), close),
-        facts(wo), el("div", { class: "wo-forms" }, moveForm(wo, schedule), priorityForm(wo)));
+        facts(wo), el("div", { class: "wo-forms needs-steering" }, moveForm(wo, schedule), priorityForm(wo)));
     } else {
       box.querySelector(".wo-facts").replaceWith(facts(wo));
     }

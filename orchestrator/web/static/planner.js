@@ -17,7 +17,8 @@
   const stateKey = (name) => (name || "unknown").toLowerCase();
   const stateLabel = (name) => (name ? t(`planner.state.${stateKey(name)}`).replace(/^planner\.state\..*/, name)
     : t("planner.state.unknown"));
-  const fail = (err) => C2M.toast(t("common.error", { message: err.message }), true);
+  // A refusal for want of a key or a role is already on the page (sign-in notice, toast naming the role).
+  const fail = (err) => { if (!err.handled) C2M.toast(t("common.error", { message: err.message }), true); };
 
   /** Run ``fn`` at most once per ``wait`` ms; a call during the pause runs once when it ends. */
   function throttle(fn, wait) {
@@ -78,7 +79,8 @@
     // A c2m job id is <order>.<operation>.<attempt>; another system's job is shown as it is.
     const [orderId, op] = job ? job.split(".") : [];
     field("job").replaceChildren(...(!job ? [t("planner.no_job")] : op === undefined ? [job]
-      : [el("a", { href: `/track/${encodeURIComponent(orderId)}` }, orderId), el("span", { class: "op" }, op)]));
+      : [el("a", { href: `/track/${encodeURIComponent(orderId)}`, "data-track-order": orderId }, orderId),
+         el("span", { class: "op" }, op)]));
     field("job").title = job || "";
     const planned = s.planned_quantity || 0;
     field("counts").textContent = job ? t("planner.counts_value", { produced: s.produced_quantity ?? 0,
@@ -219,4 +221,11 @@
   setInterval(refreshLines, 15000);
   clock.textContent = C2M.fmtDateTime(new Date(plantNow()).toISOString());
   Promise.all([loadKpis(), loadLines(), loadExceptions(), loadSchedule()]).catch(fail);
+  // Signed in with a role that only reads (an integrator): say why the steering controls are not offered.
+  C2M.me().then((me) => {
+    if (!me || C2M.may(me, "steer the plant schedule")) return;
+    const note = $("#read-only");
+    note.textContent = t("planner.read_only", { role: t(`common.role.${me.role}`) });
+    note.hidden = false;
+  });
 })();

@@ -259,10 +259,13 @@
   // --- placing the order ---------------------------------------------------------------------------
 
   const CUSTOMER_FIELDS = { name: "field-customer-name", email: "field-customer-email",
-    special_requests: "field-special-requests" };
+    special_requests: "field-special-requests", consent: "field-consent" };
+  const consentBox = $("consent-personal"); // present when the product has personal options
 
   function showCustomerErrors(problems) {
-    for (const [key, id] of Object.entries(CUSTOMER_FIELDS)) setFieldError($(id), problems[key] ? [problems[key]] : []);
+    for (const [key, id] of Object.entries(CUSTOMER_FIELDS)) {
+      if ($(id)) setFieldError($(id), problems[key] ? [problems[key]] : []);
+    }
   }
 
   function customerProblems() {
@@ -271,11 +274,16 @@
     if (!$("customer-name").value.trim()) problems.name = t("shop.name_needed");
     if (!email) problems.email = t("shop.email_needed");
     else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) problems.email = t("shop.email_invalid");
+    if (consentBox && !consentBox.checked) problems.consent = t("shop.consent_needed");
     return problems;
   }
 
   /** The API refused the order: configuration errors beside their options, field errors beside fields. */
   function placeRejected(detail) {
+    if (detail && Array.isArray(detail.errors) && detail.errors.every((e) => e.code === "consent_required")) {
+      showCustomerErrors({ consent: t("shop.consent_needed") });
+      return;
+    }
     if (detail && Array.isArray(detail.errors)) {
       showErrors(detail.errors);
       state.valid = false;
@@ -304,6 +312,10 @@
     box.hidden = false;
   }
 
+  /** The customer's details as the form has them. */
+  const details = () => ({ name: $("customer-name").value.trim(), email: $("customer-email").value.trim() });
+
+  /** Ordering needs a customer's key. Without one on this device, offer a guest account (or signing in). */
   async function place() {
     if (state.placing || placeButton.disabled) return;
     const problems = customerProblems();
@@ -312,16 +324,49 @@
       $(CUSTOMER_FIELDS[Object.keys(problems)[0]]).querySelector("input, textarea").focus();
       return;
     }
+    if (!C2M.key()) {
+      $("guest-offer").hidden = false;
+      $("guest-continue").focus();
+      return;
+    }
+    await send();
+  }
+
+  /** "Continue as guest": open a customer account with the name and e-mail given, keep its key, order. */
+  async function continueAsGuest() {
+    if (state.placing || placeButton.disabled) return;
+    const problems = customerProblems();
+    showCustomerErrors(problems);
+    if (Object.keys(problems).length) return;
+    state.placing = true; // set before the first await: a second click finds the order under way
+    updateButton();
+    $("guest-continue").disabled = true;
+    try {
+      const account = await C2M.api("/api/customers", { method: "POST", body: details(), key: "" });
+      C2M.setKey(account.token);
+      $("guest-offer").hidden = true;
+    } catch (err) {
+      state.placing = false;
+      placeFailed(err);
+      updateButton();
+      return;
+    } finally {
+      $("guest-continue").disabled = false;
+    }
+    state.placing = false;
+    await send();
+  }
+
+  async function send() {
+    if (state.placing) return;
     state.placing = true; // set before the first await: a second click finds the order under way
     updateButton();
     $("place-problem").hidden = true;
     const { values, quantity } = collect();
     const special = $("special-requests").value.trim();
-    const body = {
-      sku: product.sku, options: values, quantity,
-      customer: { name: $("customer-name").value.trim(), email: $("customer-email").value.trim() },
-      special_requests: special || null,
-    };
+    const body = { sku: product.sku, options: values, quantity, customer: details(),
+                   special_requests: special || null };
+    if (consentBox && consentBox.checked) body.consent = { personal_data: true };
     try {
       const order = await C2M.api("/api/orders", { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
       // Stay on this site whatever public address the API reports: keep only path and query.
@@ -340,6 +385,8 @@
   form.addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a field must not order
   form.querySelector(".config").addEventListener("input", changed);
   placeButton.addEventListener("click", place);
+  $("guest-continue").addEventListener("click", continueAsGuest);
+  $("guest-sign-in").addEventListener("click", () => document.dispatchEvent(new CustomEvent("c2m:sign-in")));
   $("customer").addEventListener("input", (ev) => {
     const box = ev.target.closest(".field");
     if (box) setFieldError(box, []);

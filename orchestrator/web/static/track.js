@@ -13,6 +13,9 @@
                         work_order_completed: "completed", work_order_aborted: "aborted" };
 
   let order = data.order;
+  // May the signed-in key cancel or change this order? null until GET /api/me answered. The tracking link
+  // alone only reads: the order's customer (their key on this device) or staff who may act on it can.
+  let mayAct = null;
   const live = {};        // work order id -> {produced, defective, state} learnt from the stream
   const lineState = {};   // line id -> {name, stop, job} from line_state events
   const delays = new Map(); // event id -> delay event
@@ -201,9 +204,10 @@
     const canCancel = !data.no_cancel.includes(s);
     const canChange = data.changeable.includes(s) && !wos.some((w) => data.started_states.includes(w.state));
     $("actions").hidden = terminal;
-    $("cancel-button").hidden = !canCancel;
+    $("actions-sign-in").hidden = mayAct !== false || (!canCancel && !canChange);
+    $("cancel-button").hidden = !canCancel || mayAct === false;
     $("cancel-closed").hidden = canCancel;
-    $("change-box").hidden = !canChange || !$("change-form").querySelector("[data-option]");
+    $("change-box").hidden = !canChange || mayAct === false || !$("change-form").querySelector("[data-option]");
     $("change-closed").hidden = canChange || !canCancel;
   }
 
@@ -261,10 +265,10 @@
     if (fetching) { again = true; return; }
     fetching = true;
     try {
-      order = merge(await C2M.api(orderUrl));
+      order = merge(await C2M.api(orderUrl, { tracking: true }));
       renderOrder();
     } catch (err) {
-      C2M.toast(t("track.refresh_failed", { message: err.message }), true);
+      if (!err.handled) C2M.toast(t("track.refresh_failed", { message: err.message }), true);
     } finally {
       fetching = false;
       if (again) { again = false; setTimeout(refresh, 200); }
@@ -312,7 +316,7 @@
       C2M.toast(t("track.cancel_requested"));
       refresh();
     } catch (err) {
-      C2M.toast(t("track.cancel_refused", { message: problem(err) }), true);
+      if (!err.handled) C2M.toast(t("track.cancel_refused", { message: problem(err) }), true);
     } finally {
       $("cancel-button").disabled = false;
     }
@@ -356,12 +360,20 @@
 
   // --- start -------------------------------------------------------------------------------------------
 
+  $("actions-sign-in-button").addEventListener("click", () => document.dispatchEvent(new CustomEvent("c2m:sign-in")));
   for (const m of order.milestones) addHistory(m.id, m.kind, m.plant_time, m.payload);
   renderOrder();
+  C2M.me().then((me) => {
+    mayAct = Boolean(me && ((me.role === "customer" && me.customer_id === order.customer_id)
+                            || C2M.may(me, "cancel or change any order")));
+    renderLive();
+  });
   const kinds = [...new Set([...C2M.ALL_KINDS, ...data.trail_kinds])];
   let stream = null;
   let resumeAfter = data.after;
-  const follow = () => { stream = stream || C2M.stream(`${orderUrl}/events?after=${resumeAfter}`, onEvent, kinds); };
+  const follow = () => {
+    stream = stream || C2M.stream(`${orderUrl}/events?after=${resumeAfter}`, onEvent, kinds, { tracking: true });
+  };
   const track = {
     order: () => order,
     lastEventId: () => Math.max(resumeAfter, stream ? stream.lastId() : 0),

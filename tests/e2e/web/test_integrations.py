@@ -24,7 +24,9 @@ ORDER = {
 
 def test_the_page_shows_every_adapter_and_its_recent_messages(page: Page, phone_page: Page,
                                                                web_stack: Stack) -> None:
-    page.goto("/integrations?lang=en")
+    integrator = web_stack.demo_key("integrator")
+    page.goto(f"/integrations?lang=en#key={integrator}")
+    expect(page.locator("#account-who")).to_have_text("Demo integrator · integrator")
     expect(page.locator("h1")).to_have_text("Integrations")
     expect(page.locator('article.adapter[data-kind="line"]')).to_have_count(6)
     for line in LINES:  # the worker's line monitors report within seconds; the page refreshes itself
@@ -54,13 +56,13 @@ def test_the_page_shows_every_adapter_and_its_recent_messages(page: Page, phone_
     expect(fab1.locator(".message.received .summary", has_text="ns=2;s=Machines/FAB1/").first).to_be_visible()
     screenshot(page, "integrations")
 
-    page.goto("/integrations?lang=zh-CN")
+    page.goto("/integrations?lang=zh-CN")  # the key stays on the device
     expect(page.locator("h1")).to_have_text("系统集成")
     expect(page.locator('article[data-endpoint="FAB1"] [data-field="state"]')).to_have_text("已连接")
     expect(page.locator("#temporal-ui")).to_contain_text("打开 Temporal 控制台")
     screenshot(page, "integrations-zh")
 
-    phone_page.goto("/integrations?lang=en")
+    phone_page.goto(f"/integrations?lang=en#key={integrator}")
     expect(phone_page.locator('article.adapter[data-kind="line"]')).to_have_count(6)
     phone_mes = phone_page.locator('article.adapter[data-kind="mes"]')
     phone_mes.locator("details.messages > summary").click()

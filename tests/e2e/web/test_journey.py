@@ -21,10 +21,13 @@ def test_an_order_placed_in_the_configurator_is_watched_live_to_delivery(page: P
     page.fill("#customer-email", f"journey-{uuid.uuid4().hex[:8]}@example.com")
     expect(page.locator("#place-order")).to_be_enabled(timeout=20_000)
     page.click("#place-order")
+    page.click("#guest-continue")  # a guest account: its key stays on this device
 
     page.wait_for_url(re.compile(r"/track/ORD-[0-9A-F]+\?token="), timeout=30_000)
     order_id = re.search(r"/track/(ORD-[0-9A-F]+)", page.url).group(1)  # type: ignore[union-attr]
     expect(page.locator("h1")).to_contain_text(order_id)
+    expect(page.locator("#account-who")).to_have_text("Li Wei · customer")  # the guest owns the order:
+    expect(page.locator("#actions-sign-in")).to_be_hidden()  # no "sign in to change or cancel"
     page.evaluate("window.__sameDocument = true")  # a reload would drop this mark
 
     expect(page.locator("#status-badge")).to_have_attribute("data-status", "delivered", timeout=180_000)

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -35,9 +34,14 @@ def poll(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def _get(stack: Stack, path: str) -> Any:
-    resp = httpx.get(f"{stack.api}{path}", timeout=30)
+    resp = stack.get(path)
     assert resp.status_code == 200, resp.text
     return resp.json()
+
+
+def _console(stack: Stack, role: str, query: str = "") -> str:
+    """The console's address signed in as ``c2m up``'s demo account of ``role`` (the key in the fragment)."""
+    return f"/planner{query}#key={stack.demo_key(role)}"
 
 
 def _movable(stack: Stack, order_id: str) -> tuple[dict, str] | None:
@@ -60,11 +64,12 @@ def test_the_planner_approves_an_order_and_moves_its_work_order(page: Page, web_
     order_id = placed["id"]
     web_stack.wait_for(order_id, {"awaiting_approval"}, timeout=60)
 
-    page.goto("/planner")
+    page.goto(_console(web_stack, "planner"))
     row = page.locator(f"li.exception[data-kind='approval'][data-order='{order_id}']")
     expect(row).to_be_visible(timeout=20_000)
     expect(row.locator(".exc-summary")).to_contain_text("Special requests")
     expect(page.locator(".line-card[data-line='FAB1'] [data-field='connection']")).to_have_text("connected")
+    expect(page.locator(".line-card[data-line='FAB1'] details.inject")).to_be_hidden()  # planners inject no faults
     # Rejecting needs a comment: the console says so instead of calling the API.
     row.locator("[data-action='reject']").click()
     expect(row.locator(".field-error")).to_be_visible()
@@ -107,7 +112,7 @@ def _running_line(stack: Stack, min_left: int) -> str | None:
 
 def test_the_planner_sees_an_injected_fault_live_and_clears_it(page: Page, web_stack: Stack) -> None:
     web_stack.place({**AIRCON, "quantity": 20}, key=str(uuid.uuid4()))  # work for the lines
-    page.goto("/planner")
+    page.goto(_console(web_stack, "admin"))  # steering and fault injection
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live", timeout=15_000)
     line = None
     try:
@@ -143,20 +148,48 @@ def test_the_planner_sees_an_injected_fault_live_and_clears_it(page: Page, web_s
         expect(card.locator("[data-field='stop']")).to_be_hidden(timeout=15_000)
     finally:
         if line is not None:  # leave the shared stack's lines working for the other tests
-            httpx.post(f"{web_stack.api}/api/demo/lines/{line}/clear", timeout=30)
+            web_stack.post(f"/api/demo/lines/{line}/clear")
 
 
-def test_the_console_fits_a_phone_and_speaks_chinese(page: Page, phone_page: Page) -> None:
-    phone_page.goto("/planner")
+def test_the_console_fits_a_phone_and_speaks_chinese(page: Page, phone_page: Page, web_stack: Stack) -> None:
+    phone_page.goto(_console(web_stack, "planner"))
     expect(phone_page.locator(".line-card[data-line='FAB1'] [data-field='connection']")).to_have_text(
         "connected", timeout=15_000)
     expect(phone_page.locator("#gantt-scroll svg")).to_have_count(1)
     assert_fits_phone(phone_page)
     screenshot(phone_page, "planner-phone")
 
-    page.goto("/planner?lang=zh-CN")
+    page.goto(_console(web_stack, "planner", "?lang=zh-CN"))
     expect(page.locator("h1")).to_have_text("计划员控制台")
     expect(page.locator(".line-card[data-line='FAB1'] [data-field='connection']")).to_have_text("已连接",
                                                                                               timeout=15_000)
     expect(page.locator("[data-kpi='on_time'] .label")).to_have_text("准时交付率")
     screenshot(page, "planner-zh")
+
+
+def test_without_a_key_the_console_asks_to_sign_in_and_offers_only_what_the_role_may(page: Page,
+                                                                                   web_stack: Stack) -> None:
+    page.goto("/planner?lang=en")
+    notice = page.locator("#auth-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Please sign in")
+    expect(page.locator("#exceptions li")).to_have_count(0)
+    screenshot(page, "planner-signed-out")
+
+    form = notice.locator("#sign-in-form")  # the sign-in form comes to the notice
+    form.locator("input[name='key']").fill("c2m_000000000000_" + "x" * 43)
+    form.locator("button[type='submit']").click()
+    expect(form.locator(".field-error")).to_contain_text("not valid")
+    form.locator("input[name='key']").fill(web_stack.demo_key("integrator"))
+    form.locator("button[type='submit']").click()  # the page reloads with the key
+
+    expect(page.locator("#account-who")).to_have_text("Demo integrator · integrator")
+    expect(page.locator("#auth-notice")).to_be_hidden()
+    expect(page.locator(".line-card[data-line='FAB1'] [data-field='connection']")).to_have_text("connected")
+    expect(page.locator("#read-only")).to_contain_text("integrator")  # integrators watch, planners steer
+    expect(page.locator("#reschedule")).to_be_hidden()
+    expect(page.locator(".line-card[data-line='FAB1'] details.inject")).to_be_visible()  # they test the lines
+
+    page.click("#sign-out")
+    expect(page.locator("#auth-notice")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('c2m.key')") is None

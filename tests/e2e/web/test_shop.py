@@ -25,8 +25,16 @@ def _money(page: Page, amount: str) -> str:
     return text
 
 
-def _orders_of(stack: Stack, email: str) -> list[dict[str, Any]]:
-    resp = httpx.get(f"{stack.api}/api/orders", params={"customer": email}, timeout=30)
+def _guest_key(page: Page) -> str:
+    """The customer key the shop opened for the guest and keeps on the device."""
+    key: str | None = page.evaluate("localStorage.getItem('c2m.key')")
+    assert key and key.startswith("c2m_"), key
+    return key
+
+
+def _orders_of(stack: Stack, key: str) -> list[dict[str, Any]]:
+    """The orders a customer's key sees: their own only."""
+    resp = stack.get("/api/orders", token=key)
     assert resp.status_code == 200, resp.text
     items: list[dict[str, Any]] = resp.json()["items"]
     return items
@@ -97,16 +105,22 @@ def test_options_drive_rendering_price_and_errors_then_the_order_leads_to_the_tr
     page.click("#place-order")  # without a name and e-mail the order is not sent
     expect(page.locator("#field-customer-email .field-error")).to_be_visible()
     email = _customer(page)
-    page.dblclick("#place-order")
+    expect(page.locator("#field-consent")).to_have_count(0)  # nothing personal in an air conditioner
+    page.click("#place-order")  # no customer key on this device: the shop offers a guest account first
+    expect(page.locator("#guest-offer")).to_be_visible()
+    page.dblclick("#guest-continue")
     page.wait_for_url(TRACKER, timeout=30_000)
     match = TRACKER.search(page.url)
     assert match is not None and page.url.startswith(web_stack.api)  # same origin, path and token kept
-    order = httpx.get(f"{web_stack.api}/api/orders/{match.group(1)}", timeout=30)
+    order = web_stack.get(f"/api/orders/{match.group(1)}")
     assert order.status_code == 200, order.text
     body = order.json()
     assert body["options"]["colour"] == "graphite" and body["options"]["pipe_length"] == 8
-    assert body["customer_id"].startswith("CUS-") and email not in body["customer_id"]  # a pseudonym
-    assert [o["id"] for o in _orders_of(web_stack, email)] == [match.group(1)], "a double click made two orders"
+    key = _guest_key(page)
+    me = web_stack.get("/api/me", token=key).json()
+    assert me["role"] == "customer" and body["customer_id"] == me["customer_id"]
+    assert email not in body["customer_id"]  # a pseudonym
+    assert [o["id"] for o in _orders_of(web_stack, key)] == [match.group(1)], "a double click made two orders"
 
 
 def test_a_retry_after_a_lost_answer_places_the_order_once(page: Page, web_stack: Stack) -> None:
@@ -124,16 +138,18 @@ def test_a_retry_after_a_lost_answer_places_the_order_once(page: Page, web_stack
     _stub_tracker(page)
     page.goto("/shop/aircon-split?lang=en")
     expect(page.locator("#place-order")).to_be_enabled(timeout=QUOTE_TIMEOUT)
-    email = _customer(page)
+    _customer(page)
     page.click("#place-order")
+    page.click("#guest-continue")
     retry = page.locator("#place-retry")
     expect(retry).to_be_visible()
     expect(page.locator("#place-problem")).to_contain_text("could not be placed")
     assert lost == [201]
-    assert len(_orders_of(web_stack, email)) == 1
+    key = _guest_key(page)
+    assert len(_orders_of(web_stack, key)) == 1
     retry.click()
     page.wait_for_url(TRACKER, timeout=30_000)
-    orders = _orders_of(web_stack, email)
+    orders = _orders_of(web_stack, key)
     assert len(orders) == 1, f"the retry made a second order: {[o['id'] for o in orders]}"
     assert orders[0]["id"] in page.url
 
@@ -147,6 +163,32 @@ def test_a_required_option_left_empty_blocks_the_order_and_says_why(page: Page) 
     page.fill("#opt-waist", "90")  # chest below waist breaks a rule of the pattern
     expect(page.locator("#field-chest .field-error")).to_contain_text("Chest must be at least the waist",
                                                                       timeout=QUOTE_TIMEOUT)
+
+
+SUIT = {"height": "180", "chest": "100", "waist": "86", "seat": "102", "shoulder": "46", "sleeve": "64",
+        "jacket_length": "76", "inseam": "82"}
+
+
+def test_measurements_need_consent_and_an_account_key_orders_as_its_customer(page: Page, web_stack: Stack) -> None:
+    _stub_tracker(page)
+    li_wei = web_stack.demo_key("customer")
+    page.goto(f"/shop/suit-mtm?lang=en#key={li_wei}")  # signed in as the demo customer
+    expect(page.locator("#account-who")).to_have_text("Li Wei · customer")
+    assert "key=" not in page.url, "the key left the address bar"
+    page.check("input[name='fabric'][value='wool_navy']")
+    for option, value in SUIT.items():
+        page.fill(f"#opt-{option}", value)
+    expect(page.locator("#place-order")).to_be_enabled(timeout=QUOTE_TIMEOUT)
+    _customer(page)
+    page.click("#place-order")  # measurements are personal data: not without consent
+    expect(page.locator("#field-consent .field-error")).to_contain_text("consent")
+    page.check("#consent-personal")
+    page.click("#place-order")  # the saved key places the order: no guest offer
+    page.wait_for_url(TRACKER, timeout=30_000)
+    order_id = TRACKER.search(page.url).group(1)  # type: ignore[union-attr]
+    mine = [o["id"] for o in _orders_of(web_stack, li_wei)]
+    assert order_id in mine, "the order is the signed-in customer's"
+    assert web_stack.get(f"/api/orders/{order_id}").json()["options"]["chest"] == 100
 
 
 def test_phone_width_and_chinese(page: Page, phone_page: Page) -> None:

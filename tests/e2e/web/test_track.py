@@ -70,6 +70,9 @@ def test_the_tracker_follows_an_order_to_delivery_without_reload(page, phone_pag
     expect(page.locator("h1")).to_contain_text(placed["id"])
     expect(page.locator("#product-name")).to_have_text("Split air conditioner, wall-mounted")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    # The tracking link alone reads the order; changing or cancelling it takes the customer's key.
+    expect(page.locator("#actions-sign-in")).to_be_visible()
+    expect(page.locator("#cancel-button")).to_be_hidden()
     page.evaluate("document.body.dataset.loadedOnce = 'yes'")  # a reload would lose this mark
 
     # Production: the panel names the line and counts, the line view carries the work order.
@@ -129,7 +132,16 @@ def test_the_tracker_follows_an_order_to_delivery_without_reload(page, phone_pag
 def test_a_waiting_order_refuses_a_bad_change_and_cancels_from_the_page(page, web_stack: Stack) -> None:
     placed = web_stack.place({**SEED_EXAMPLE, "special_requests": "Please deliver after 18:00"},
                              key=str(uuid.uuid4()))
-    page.goto(placed["tracking_url"])
+    someone_else = web_stack.place({**SEED_EXAMPLE, "special_requests": "Not Li Wei's",
+                                    "customer": {"name": "Ada Park", "email": "ada.park@example.com"}})
+    # Li Wei follows her tracking link signed in with her key (the demo customer of `c2m up`).
+    page.goto(f"{placed['tracking_url']}#key={web_stack.demo_key('customer')}")
+    expect(page.locator("#account-who")).to_have_text("Li Wei · customer")
+    assert "#key=" not in page.url, "the key left the address bar"
+    status = "(id) => C2M.api(`/api/orders/${id}`).then(() => 200, (err) => err.status)"
+    assert page.evaluate(status, placed["id"]) == 200, "her key alone reads her order"
+    assert page.evaluate(status, someone_else["id"]) == 404, "another customer's order does not exist for her"
+    expect(page.locator("#actions-sign-in")).to_be_hidden()
     expect(page.locator("#status-badge")).to_have_attribute("data-status", "awaiting_approval", timeout=60_000)
     expect(page.locator("#timeline li[data-stage='awaiting_approval']")).to_have_attribute("data-state", "current")
     expect(page.locator("#banner [data-banner='awaiting_approval']")).to_be_visible()
@@ -151,3 +163,4 @@ def test_a_waiting_order_refuses_a_bad_change_and_cancels_from_the_page(page, we
     expect(page.locator("#banner [data-banner='cancelled']")).to_contain_text("ordered twice by mistake")
     expect(page.locator("#actions")).to_be_hidden()
     assert web_stack.order(placed["id"])["status"] == "cancelled"
+    assert web_stack.post(f"/api/orders/{someone_else['id']}/cancel", {"reason": "test over"}).status_code == 200

@@ -14,6 +14,7 @@ from orchestrator.inventory import HistoryKind, SupplierHistoryRecord
 from orchestrator.persistence import purchasing_repo
 from orchestrator.persistence.db import make_engine
 from orchestrator.settings import Settings
+from tests.support.auth import ADMIN
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 SUPPLIERS = """
@@ -55,7 +56,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
     engine.dispose()
     (tmp_path / "suppliers.yaml").write_text(SUPPLIERS)
     settings = Settings(database_url=db_url, var_dir=tmp_path, suppliers_file=tmp_path / "suppliers.yaml")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN) as client:
         yield client
 
 

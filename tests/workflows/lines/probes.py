@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import LineEventSignal, Signals, WorkOrderEvent
+    from workflows.contracts import LineEventSignal, ProductionFinished, Signals, WorkOrderEvent
 
 
 class ProbeSeen(BaseModel):
@@ -14,6 +14,7 @@ class ProbeSeen(BaseModel):
 
     work_order_events: list[WorkOrderEvent] = Field(default_factory=list)
     line_events: list[LineEventSignal] = Field(default_factory=list)
+    finished: list[ProductionFinished] = Field(default_factory=list)
 
 
 @workflow.defn(name="LineMonitorSignalProbe")
@@ -32,6 +33,11 @@ class SignalProbeWorkflow:
     def work_order_event(self, event: WorkOrderEvent) -> None:
         """What the order and the scheduler receive."""
         self.seen.work_order_events.append(event)
+
+    @workflow.signal(name=Signals.PRODUCTION_FINISHED)
+    def production_finished(self, finished: ProductionFinished) -> None:
+        """What an order receives when all its operations completed."""
+        self.seen.finished.append(finished)
 
     @workflow.signal(name=Signals.LINE_EVENT)
     def line_event(self, event: LineEventSignal) -> None:

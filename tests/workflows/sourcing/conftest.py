@@ -32,6 +32,7 @@ from orchestrator.persistence.db import make_engine
 from orchestrator.persistence.migrate import upgrade
 from orchestrator.settings import Settings
 from tests.fixtures.suppliers import WEBHOOK_SECRET, AsnReceiver, SupplierSim, asn_receiver  # noqa: F401
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port, port_open
 from tests.support.processes import wait_until
 from workflows.contracts import ClockSpec, SourcingInput, SourcingResult
@@ -116,7 +117,7 @@ class SourcingStack:
 
     def scorecard(self, supplier: str) -> dict[str, Any]:
         """``GET /api/suppliers/{id}``'s scorecard."""
-        response = httpx.get(f"{self.api_url}/api/suppliers/{supplier}", timeout=5)
+        response = httpx.get(f"{self.api_url}/api/suppliers/{supplier}", headers=ADMIN, timeout=5)
         response.raise_for_status()
         return dict(response.json()["scorecard"])
 
