@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     suppliers_port: int = 8102
     opcua_url: str | None = None
     mes_url: str | None = None
+    # The MES adapter by its registered name (``c2m adapters list``) and its own settings as JSON, e.g.
+    # C2M_MES_ADAPTER_SETTINGS='{"timeout": 5}'; they are validated by the adapter (docs/integrators.md).
+    mes_adapter: str = Field(default="b2mml-http", min_length=1, description="the MES adapter's name")
+    mes_adapter_settings: dict[str, Any] = Field(default_factory=dict, description="the MES adapter's settings")
     suppliers_url: str | None = None
 
     time_scale: float = Field(default=1.0, gt=0, description="plant seconds per wall second")

@@ -1,4 +1,4 @@
-"""The worker's composition root: the only place that builds concrete adapters for activities."""
+"""The worker's composition root: the only place that builds adapters for activities (through the registry)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from orchestrator.catalog import load_catalog
+from orchestrator.integration.mes import open_mes
 from orchestrator.observability.logging import configure_logging
 from orchestrator.observability.tracing import configure_tracing, tracing_interceptors, workflow_runner
 from orchestrator.persistence.db import make_engine
@@ -50,7 +51,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, moni
     plant = load_plant(settings.plant_file)
     # The adapters journal their raw messages for the integrator page (buffered: never slows a call).
     async with JournalWriter.to_database(settings.resolved_database_url) as journal, \
-            httpx.AsyncClient(timeout=10) as http, _mes_adapter(settings, journal) as mes:
+            httpx.AsyncClient(timeout=10) as http, open_mes(settings, journal) as mes:
         activities = build_activities(settings, client, mes, http, plant, journal)
         with ThreadPoolExecutor(max_workers=100, thread_name_prefix="activity") as executor:
             worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities,
@@ -87,12 +88,6 @@ def build_activities(settings: Settings, client: Client, mes: Any, http: httpx.A
         *build_scheduler_activities(settings, engine, mes, temporal=temporal),
         *build_line_activities(settings, engine, temporal, plant, journal=journal),
     ]
-
-
-def _mes_adapter(settings: Settings, journal: Journal | None = None) -> Any:
-    from adapters.mes import HttpMesAdapter
-
-    return HttpMesAdapter(settings.resolved_mes_url, journal=journal)
 
 
 async def _connect_with_retry(settings: Settings, runtime: Runtime | None, attempts: int = 60) -> Client:

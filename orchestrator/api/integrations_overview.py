@@ -24,7 +24,6 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from adapters.suppliers import SupplierEndpoint, load_supplier_endpoints
 from orchestrator.api.routes import webhooks
 from orchestrator.api.schemas_integrations import (
     AdapterView,
@@ -33,6 +32,8 @@ from orchestrator.api.schemas_integrations import (
     Problem,
     TemporalView,
 )
+from orchestrator.integration.mes import mes_adapter
+from orchestrator.integration.suppliers import SupplierConfig, load_supplier_configs
 from orchestrator.persistence import adapter_journal
 from orchestrator.persistence.tables.plant import LineStatusRow
 from orchestrator.plant import Plant, load_plant
@@ -92,19 +93,20 @@ class IntegrationsOverview:
     """Builds :class:`IntegrationsView` for one API process from its settings, plant and supplier files."""
 
     def __init__(self, settings: Settings, engine: Engine, plant: Plant | None = None,
-                 suppliers: Sequence[SupplierEndpoint] | None = None) -> None:
+                 suppliers: Sequence[SupplierConfig] | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.plant = plant or load_plant(settings.plant_file)
         self.suppliers = list(suppliers if suppliers is not None else
-                              load_supplier_endpoints(settings.suppliers_file, settings.resolved_suppliers_url))
+                              load_supplier_configs(settings.suppliers_file, settings.resolved_suppliers_url))
         self.memory = ProbeMemory()
 
     def _http_targets(self) -> list[_Http]:
-        mes_url = self.settings.resolved_mes_url.rstrip("/")
-        targets = [_Http(AdapterKind.MES, "mes", "MES", "b2mml-http", mes_url, f"{mes_url}/api/v1/health")]
+        spec, mes_settings, context = mes_adapter(self.settings)
+        mes_url = (spec.endpoint_of(mes_settings, context) or self.settings.resolved_mes_url).rstrip("/")
+        targets = [_Http(AdapterKind.MES, "mes", "MES", self.settings.mes_adapter, mes_url, f"{mes_url}/api/v1/health")]
         targets += [
-            _Http(AdapterKind.SUPPLIER, s.supplier_id, s.name or s.supplier_id, "ubl-http", s.base_url, s.base_url)
+            _Http(AdapterKind.SUPPLIER, s.supplier_id, s.name or s.supplier_id, s.adapter, s.url or "", s.url or "")
             for s in self.suppliers
         ]
         return targets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orchestrator.cli import parts
+from orchestrator.cli.adapters import adapters_app
 from orchestrator.cli.catalog import catalog_app
 from orchestrator.cli.orders import demo, order_app
 from orchestrator.cli.privacy import privacy_app
@@ -19,6 +20,7 @@ app.add_typer(parts.db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(order_app, name="order")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(adapters_app, name="adapters")
 app.command()(demo)
 
 

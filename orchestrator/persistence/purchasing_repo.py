@@ -54,6 +54,13 @@ def update_purchase_order(conn: Connection, po_id: str, values: Mapping[str, Any
     conn.execute(update(PURCHASE_ORDERS).where(PURCHASE_ORDERS.c.po_id == po_id).values(**values))
 
 
+def set_state_if_open(conn: Connection, po_id: str, state: str) -> bool:
+    """Set a PO's state unless it has moved past the open states (shipped, received, cancelled...)."""
+    done = conn.execute(update(PURCHASE_ORDERS).where(PURCHASE_ORDERS.c.po_id == po_id,
+                                                      PURCHASE_ORDERS.c.state.in_(OPEN_STATES)).values(state=state))
+    return bool(done.rowcount)
+
+
 def purchase_order(engine: Engine | Connection, po_id: str) -> PurchaseOrderRow | None:
     """One PO by our id."""
     query = select(PURCHASE_ORDERS).where(PURCHASE_ORDERS.c.po_id == po_id)

@@ -14,6 +14,7 @@ from typing import Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from orchestrator.plant.adapter_settings import status_adapter_problems
 from orchestrator.plant.model import Plant
 
 TOP_LEVEL_KEYS = ("name", "defaults", "calendars", "lines")
@@ -104,7 +105,7 @@ def plant_from_data(data: object, source: str = "<plant>") -> Plant:
     if problems:
         raise PlantFileError(source, problems)
     try:
-        return Plant.model_validate(
+        plant = Plant.model_validate(
             {"name": data.get("name"), "calendars": data.get("calendars"), "lines": merged_lines}
         )
     except ValidationError as exc:
@@ -114,6 +115,11 @@ def plant_from_data(data: object, source: str = "<plant>") -> Plant:
             len(o["loc"]) > len(e["loc"]) and tuple(o["loc"][: len(e["loc"])]) == tuple(e["loc"]) for o in errors
         ))]
         raise PlantFileError(source, [_problem(err, inherited) for err in errors]) from None
+    # Each line's status adapter validates its own settings, so a bad one fails here, not at the first order.
+    problems = status_adapter_problems(plant, lines, defaults)
+    if problems:
+        raise PlantFileError(source, problems)
+    return plant
 
 
 def _with_defaults(line_id: str, settings: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -61,9 +61,12 @@ class LineStatusConfig(BaseModel):
     ``convention`` ``c2m`` starts from our node ids (``ns=2;s=Machines/<Line>/...``) and ``nodes``
     overrides some of them (``null`` removes one); ``none`` uses only the listed ``nodes``.
     ``states`` maps the server's raw state values to PackML state names or numbers.
+
+    Other keys are the adapter's own settings: they are kept here and validated by the adapter's
+    settings model when the plant file is loaded (see :mod:`orchestrator.integration`).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     adapter: str = Field(default="opcua", min_length=1)
     endpoint: str | None = None
@@ -95,6 +98,10 @@ class LineStatusConfig(BaseModel):
         if endpoint is not None and "://" not in endpoint:
             raise ValueError(f"expected an endpoint URL like opc.tcp://host:4840/, got {endpoint!r}")
         return endpoint
+
+    def adapter_settings(self) -> dict[str, Any]:
+        """Every key the plant file sets under ``status`` except ``adapter``: the adapter's settings."""
+        return self.model_dump(exclude={"adapter"}, exclude_unset=True)
 
     def node_ids(self, line_id: str) -> dict[str, str]:
         """Our field name -> node id for ``line_id``, after convention and overrides."""

@@ -13,6 +13,7 @@ from simulators.common.clock import SimClock
 from simulators.opcua_plant.plant_file import PlantFileError, read_lines
 from simulators.opcua_plant.server import PlantSimulator
 from simulators.opcua_plant.store import LineStateStore, StateFileError
+from simulators.sparkplug import options as sparkplug
 
 log = logging.getLogger("simulators.opcua_plant")
 
@@ -35,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-random-faults", action="store_true", help="no random breakdowns and no defects")
     p.add_argument("--tick", type=float, default=0.1, help="wall seconds between line updates (default 0.1)")
     p.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    sparkplug.add_arguments(p)
     args = p.parse_args(argv)
     if args.time_scale is not None and args.time_scale <= 0:
         p.error(f"--time-scale must be positive, got {args.time_scale}")
@@ -58,6 +60,14 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(sig, stop.set)
     await sim.start()
+    async with sparkplug.publishing(sim, args) as publisher:
+        if publisher is not None:
+            log.info("Sparkplug B: lines %s as %s/%s on %s:%d", ", ".join(publisher.lines),
+                     args.sparkplug_group, args.sparkplug_edge_node, args.mqtt_host, args.mqtt_port)
+        await _serve_until(stop, sim, args, clock)
+
+
+async def _serve_until(stop: asyncio.Event, sim: PlantSimulator, args: argparse.Namespace, clock: SimClock) -> None:
     log.info(
         "OPC UA plant simulator ready at %s: lines %s; time scale %g; state file %s; random faults %s",
         sim.endpoint, ", ".join(sim.machines), clock.scale, args.state_file,

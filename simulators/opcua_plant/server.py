@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from asyncua import Server, ua
@@ -64,6 +65,9 @@ class PlantSimulator:
         self._shown_at: dict[str, float] = dict.fromkeys(self.machines, 0.0)
         self._saved_at: dict[str, float] = dict.fromkeys(self.machines, 0.0)
         self._ticker: asyncio.Task[None] | None = None
+        #: Called with (line, values, states passed) each time a line is shown over OPC UA; must not block
+        #: (the Sparkplug publisher only queues them).
+        self.listeners: list[Callable[[str, dict[str, Any], list[int]], None]] = []
 
     async def start(self) -> None:
         """Build the address space and listen."""
@@ -160,7 +164,10 @@ class PlantSimulator:
         await self._save(to_save)
         for line in to_show:
             machine = self.machines[line]
-            await self.nodes[line].show(machine.values(), machine.entered)
+            values = machine.values()
+            await self.nodes[line].show(values, machine.entered)
+            for listener in self.listeners:
+                listener(line, values, list(machine.entered))
             machine.entered.clear()
             self._shown_at[line] = wall
 

@@ -71,6 +71,10 @@ class SupplierConfig(BaseModel):
     endpoint: str | None = Field(
         default=None, description="buyer-side override of this supplier's SCM base URL; ignored by the simulator"
     )
+    adapter: str | None = Field(default=None, description="buyer-side adapter name; ignored by the simulator")
+    adapter_settings: dict[str, Any] = Field(
+        default_factory=dict, description="buyer-side adapter settings; ignored by the simulator"
+    )
     faults: Faults = Field(default_factory=Faults)
     parts: list[PartOffer] = Field(min_length=1)
 

@@ -1,61 +1,43 @@
-"""The line monitors' part of the worker's composition root: concrete line status adapters by name.
+"""The line monitors' part of the worker's composition root: each line's status adapter, by name.
 
-A line's ``status.adapter`` in the plant file picks its adapter: ``opcua`` is built in; any other name
-is looked up among the ``c2m.line_status`` entry points, each a
-:class:`~orchestrator.ports.lines.LineStatusSourceFactory` (an integrator's package registers one).
+A line's ``status.adapter`` in the plant file names an adapter registered in the ``c2m.adapters.lines``
+entry point group (``opcua`` is ours, registered like any other); the registry builds it from the
+line's validated ``status`` settings (see ``docs/integrators.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
+from orchestrator.integration.lines import line_source_factory
 from orchestrator.plant import Plant
 from orchestrator.ports.journal import Journal
-from orchestrator.ports.lines import LineStatusBinding, LineStatusConfigError, LineStatusSource
+from orchestrator.ports.lines import LineStatusBinding, LineStatusSource, LineStatusSourceFactory
 from orchestrator.runtime import plant_clock
 from orchestrator.settings import Settings
 from workflows.contracts import PLANT_SCHEDULER_ID, ClockSpec
 from workflows.lines.activities import LineMonitorActivities, LineSourceFactory
 
-ENTRY_POINT_GROUP = "c2m.line_status"
-
-
-def adapter_factory(name: str) -> Callable[..., LineStatusSource]:
-    """The source factory registered as ``name`` (``opcua`` or a ``c2m.line_status`` entry point)."""
-    if name == "opcua":
-        from adapters.opcua import open_line_status
-
-        return open_line_status
-    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-    if not found:
-        known = sorted({"opcua", *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))})
-        raise LineStatusConfigError(
-            f"no line status adapter called {name!r}; installed adapters: {', '.join(known)} "
-            f"(an adapter package registers itself in the {ENTRY_POINT_GROUP!r} entry point group)"
-        )
-    factory: Callable[..., LineStatusSource] = found[0].load()
-    return factory
-
 
 def line_sources(
     plant: Plant, default_endpoint: str, clock: Callable[[], Any], journal: Journal | None = None
 ) -> LineSourceFactory:
-    """A :class:`~workflows.lines.activities.LineSourceFactory` from the plant file's status bindings.
+    """A :class:`~workflows.lines.activities.LineSourceFactory` from the plant file's status settings.
 
-    ``clock`` stamps plant time on line events (``PlantClock.now``); OPC UA sources get it and the
-    ``journal`` (sampled raw values), other adapters get what their factory accepts.
+    ``clock`` stamps plant time on line events (``PlantClock.now``); adapters get it and the ``journal``
+    through their :class:`~orchestrator.integration.spec.AdapterContext`.
     """
+    factories: dict[str, LineStatusSourceFactory] = {}
 
     def build(line: str, *, known_completed: Iterable[str] | None = None) -> LineStatusSource:
         binding: LineStatusBinding = plant.status_binding(line, default_endpoint=default_endpoint)
-        factory = adapter_factory(binding.adapter)
-        if binding.adapter == "opcua":
-            return factory(binding, known_completed=known_completed, clock=clock, journal=journal)
+        factory = factories.get(line)
+        if factory is None:
+            factory = factories[line] = line_source_factory(plant, line, default_endpoint, clock, journal)
         return factory(binding, known_completed=known_completed)
 
     return build

@@ -166,11 +166,11 @@ class BuyingActivities(ActivityBase):
 
         def write(conn: Connection) -> None:
             # A supplier that ships at once may have its ASN recorded (state "shipped") before this
-            # acknowledgement is written: the acknowledgement must not move the PO back.
-            current = po_repo.purchase_order(conn, row.po_id)
-            kept = current.state if current is not None and current.state not in po_repo.OPEN_STATES else state
+            # acknowledgement is written: the acknowledgement must not move the PO back, so its state is
+            # set only while the PO is still open (one conditional UPDATE: no read-then-write race).
+            po_repo.set_state_if_open(conn, row.po_id, state)
             po_repo.update_purchase_order(conn, row.po_id, {
-                "state": kept, "reason": reason, "promised_delivery": promised, "quantity": quantity or row.quantity,
+                "reason": reason, "promised_delivery": promised, "quantity": quantity or row.quantity,
                 "updated_at": datetime.now(UTC)})
             po_repo.append_history(conn, history)
             append_events(conn, events)

@@ -1,6 +1,7 @@
 """Building the sourcing activities from settings: the worker's composition root calls this.
 
-The only place in the sourcing package that picks concrete adapters (the HTTP supplier directory).
+The only place in the sourcing package that builds the supplier ports: each supplier's ``adapter:`` in
+the supplier file names a registered adapter (default ``ubl-http``), built through the registry.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ def build_sourcing_activities(
 
     With a ``journal``, every exchange with a supplier is recorded there.
     """
-    from adapters.suppliers import HttpSupplierDirectory
+    from orchestrator.integration.suppliers import AdapterSupplierDirectory
     from workflows.sourcing.activities import SourcingActivities
 
-    directory = HttpSupplierDirectory.from_file(settings.suppliers_file, settings.resolved_suppliers_url,
-                                                journal=journal)
+    directory = AdapterSupplierDirectory.from_file(settings.suppliers_file, settings.resolved_suppliers_url,
+                                                   journal=journal)
     rules = lot_rules(load_supplier_listings(settings.suppliers_file))
     activities = SourcingActivities(directory, engine, plant_clock(settings), webhook_url(settings), lot_rules=rules)
     return activities.all()
