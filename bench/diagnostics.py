@@ -134,12 +134,12 @@ async def census(address: str, workflow_id: str) -> Census:
 STAGE_MEANING = {
     "received → planned": "planning, a local activity in the order's first workflow task",
     "planned → materials_reserved": "reserving stock, a local activity writing to the app database",
-    "materials_reserved → scheduled": "the plant scheduler's booking: one workflow takes every booking, "
-                                      "work-order event and line event as a signal and solves, then pushes to "
-                                      "the MES, in one activity per batch",
+    "materials_reserved → scheduled": "the plant scheduler's booking: one workflow takes the bookings (at most "
+                                      "200 per batch), aborts and line events as signals and plans, pushes to the "
+                                      "MES and answers the orders in one activity per batch",
     "scheduled → in_production": "the first work order starting on a line",
-    "in_production → quality_check": "production on the simulated lines, each work order's start and "
-                                     "completion reaching the order as signals from the line monitors",
+    "in_production → quality_check": "production on the simulated lines (the order hears its first start and, "
+                                     "once every operation is done, one production_finished signal)",
     "quality_check → packed": "a durable timer (the quality check's plant hours) and a workflow task",
     "packed → shipped": "a durable timer (packing) and a workflow task",
     "shipped → delivered": "a durable timer (transit) and a workflow task",
@@ -300,8 +300,8 @@ def _repeated_work(n: int, by_type: dict[str, float], done: int) -> list[str]:
                      "was retried from the start.")
     booking = per_order("order.request_booking")
     if booking > 1.1:
-        notes.append(f"N={n}: {booking:.1f} booking requests per order: an order without an answer after 60 s "
-                     "asks again, each time another signal into the busy scheduler.")
+        notes.append(f"N={n}: {booking:.1f} booking requests per order: an order without an answer asks again "
+                     "(after 1, 2, 4, then every 8 minutes), each time another signal into the busy scheduler.")
     safety = per_order("order.completed_operations")
     if safety > 0.5:
         notes.append(f"N={n}: the safety net that asks the MES for completed work orders ran {safety:.1f} times per "

@@ -42,6 +42,9 @@ REMOTE_TIMEOUT = timedelta(seconds=30)
 REMOTE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=["Invalid"])
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
 BOOKING_WAIT = timedelta(seconds=60)
+# Each unanswered ask waits twice as long as the one before, up to this: a scheduler busy with a burst of
+# bookings is not sent the same booking every minute (a timer's length is no part of the command sequence).
+BOOKING_WAIT_MAX = timedelta(minutes=8)
 # Wall time the completion safety net waits at least: a day of plant time is seconds on a fast plant clock,
 # less than the line monitors' signals may lag under load, and each early look costs an activity.
 SILENCE_FLOOR = timedelta(minutes=15)
@@ -140,14 +143,16 @@ class OrderSteps:
         request = BookingRequest(order_id=self.inp.order_id, operations=plan.operations,
                                  release_at=self.plant_now(), due=self.production_due(), priority=self.inp.priority)
         self.wf.saga.push("withdraw_work_orders", self.withdraw_work_orders)
+        wait = BOOKING_WAIT
         while wf.booking is None:
             await workflow.execute_activity_method(
                 OrderActivities.request_booking, request,
                 start_to_close_timeout=REMOTE_TIMEOUT, retry_policy=REMOTE_RETRY,
             )
             try:
-                await workflow.wait_condition(lambda: wf.booking is not None, timeout=BOOKING_WAIT)
+                await workflow.wait_condition(lambda: wf.booking is not None, timeout=wait)
             except TimeoutError:
+                wait = min(wait * 2, BOOKING_WAIT_MAX)
                 workflow.logger.warning("no booking answer yet for %s; asking again", self.inp.order_id)
         booking = wf.booking
         await self.set_stage(Stage.SCHEDULED, {"work_orders": [w.model_dump(mode="json") for w in booking.work_orders],

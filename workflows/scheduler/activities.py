@@ -100,8 +100,9 @@ class SchedulerActivities:
         if applied.replan or await asyncio.to_thread(self._unplanned):
             solved = await asyncio.to_thread(self._solve, now, not applied.reopen)
         steps.lap("solve")
-        report = await self._mes(lambda: MesPush(self.engine, self.mes).run(resequence=solved is not None))
-        steps.lap(f"push ({report.steps})")
+        push = MesPush(self.engine, self.mes)
+        report = await self._mes(lambda: push.run(resequence=False))
+        steps.lap("push")
         outcome = await asyncio.to_thread(self._conclude, batch, applied, solved, report, now)
         outcome.review_at = await asyncio.to_thread(self._next_review, now)
         steps.lap("conclude")
@@ -110,7 +111,11 @@ class SchedulerActivities:
             outcome.summary += f"; {told} of {len(outcome.notices)} signalled"
             outcome.notices = []
             steps.lap("tell")
-        outcome.summary += f" ({steps})"
+        if solved is not None:
+            # Last: the orders' answers need their work orders at the MES, not the queues in planned order.
+            await self._mes(push.resequence_queues)
+            steps.lap("resequence")
+        outcome.summary += f" ({steps}; MES: {report.steps})"
         log.info("scheduler batch %s: %d bookings, %d statuses asked: %s", batch.batch_id, len(batch.bookings),
                  len(live), outcome.summary)
         return outcome

@@ -59,7 +59,7 @@ class MesPush:
 
     async def run(self, resequence: bool) -> PushReport:
         """Withdraw what was taken back, release what is new, move what changed line, then (after a
-        solve) give each line's queue the planned order."""
+        solve) give each line's queue the planned order (or leave that to :meth:`resequence_queues`)."""
         steps = self.report.steps
         rows = await asyncio.to_thread(self._load)
         await self.withdraw([r for r in rows if r.state == PlanState.WITHDRAWN and r.mes_state in LIVE])
@@ -71,9 +71,15 @@ class MesPush:
                          and r.mes_line is not None and r.mes_line != r.line])
         steps.lap("move")
         if resequence:
-            rows = await asyncio.to_thread(self._load)
-            await self.resequence([r for r in rows if r.state == PlanState.RELEASED and r.mes_state in QUEUED])
-            steps.lap("resequence")
+            await self.resequence_queues()
+        return self.report
+
+    async def resequence_queues(self) -> PushReport:
+        """Give each line's queue the planned order."""
+        self.report.steps.restart()
+        rows = await asyncio.to_thread(self._load)
+        await self.resequence([r for r in rows if r.state == PlanState.RELEASED and r.mes_state in QUEUED])
+        self.report.steps.lap("resequence")
         return self.report
 
     def _load(self) -> list[WorkOrderRow]:

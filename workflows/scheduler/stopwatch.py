@@ -16,6 +16,10 @@ class Stopwatch:
         self.laps: list[tuple[str, float]] = []
         self._last = time.monotonic()
 
+    def restart(self) -> None:
+        """Start timing afresh: what happened since the last lap is no step of this watch's."""
+        self._last = time.monotonic()
+
     def lap(self, step: str) -> None:
         """Close the step that just ended."""
         now = time.monotonic()

@@ -78,6 +78,7 @@ class PlantSchedulerWorkflow:
         self.last_summary = ""
         self.review_at: datetime | None = None
         self.carry_all = False
+        self.taken: set[str] = set()  # orders whose booking a batch of this run took (a repeat is cheap)
 
     @workflow.run
     async def run(self, inp: SchedulerInput) -> None:
@@ -109,8 +110,9 @@ class PlantSchedulerWorkflow:
     def book(self, request: BookingRequest) -> None:
         """An order asks for its operations to be booked (a repeat replaces the queued one)."""
         self.received += 1
-        self.bookings.pop(request.order_id, None)
-        self.bookings[request.order_id] = request
+        if not self.carry_all:
+            self.bookings.pop(request.order_id, None)  # older runs sent a repeat to the back of the queue
+        self.bookings[request.order_id] = request  # a repeat keeps its place: asking again never loses a turn
 
     @workflow.signal(name=Signals.UNBOOK)
     def unbook(self, order_id: str) -> None:
@@ -178,9 +180,7 @@ class PlantSchedulerWorkflow:
                               line_events=self.line_events, commands=self.commands)
 
     def _take_batch(self) -> SchedulerBatch:
-        bookings = list(self.bookings.values())
-        cap = MAX_BATCH_BOOKINGS if self.carry_all else len(bookings)
-        taken, left = bookings[:cap], bookings[cap:]
+        taken, left = self._bookings_for_batch()
         batch = SchedulerBatch(
             batch_id=f"{workflow.info().run_id}-{self.batches}", bookings=taken,
             unbooks=self.unbooks, work_order_events=self.work_order_events, line_events=self.line_events,
@@ -190,6 +190,26 @@ class PlantSchedulerWorkflow:
         self.unbooks, self.work_order_events, self.line_events, self.commands = [], [], [], []
         self.batches += 1
         return batch
+
+    def _bookings_for_batch(self) -> tuple[list[BookingRequest], list[BookingRequest]]:
+        """The bookings the next batch takes, and those left queued: every repeat of a booking taken before
+        (an order that asked again while its answer was on the way: answered again, nothing to plan) and
+        new ones up to ``MAX_BATCH_BOOKINGS``."""
+        bookings = list(self.bookings.values())
+        if not self.carry_all:
+            return bookings, []
+        taken: list[BookingRequest] = []
+        left: list[BookingRequest] = []
+        new = 0
+        for booking in bookings:
+            repeat = booking.order_id in self.taken
+            if repeat or new < MAX_BATCH_BOOKINGS:
+                taken.append(booking)
+                new += not repeat
+            else:
+                left.append(booking)
+        self.taken.update(b.order_id for b in taken)
+        return taken, left
 
     async def _run_batch(self, batch: SchedulerBatch) -> None:
         try:
