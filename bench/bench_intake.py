@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import statistics
 import subprocess
 import tempfile
@@ -49,6 +51,9 @@ P99_LIMIT_MS = 100.0
 ORDER = {"sku": "aircon-split", "options": {"colour": "white", "self_cleaning": True}, "quantity": 1,
          "customer": {"name": "Bench Customer", "email": "bench@example.com"}}
 BASELINE_PATH = "/api/products"
+# The API refuses orders without a key: this run's bootstrap admin key, made afresh each run.
+ADMIN_TOKEN = secrets.token_urlsafe(32)
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 BASELINE = f"GET {BASELINE_PATH}"
 WARM_UP_ORDERS = 5
 LAG_NOTE_MS = 20.0  # the generator's sends later than this behind schedule are worth a note
@@ -83,7 +88,8 @@ def api_env(directory: Path, temporal_port: int, api_port: int) -> dict[str, str
             "C2M_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}", "C2M_API_HOST": "127.0.0.1",
             "C2M_API_PORT": str(api_port), "C2M_CLOCK_EPOCH": str(time.time()), "C2M_MES_URL": nowhere,
             "C2M_SUPPLIERS_URL": nowhere, "C2M_OPCUA_URL": f"opc.tcp://127.0.0.1:{free_port()}",
-            "C2M_ORDER_RATE_PER_MINUTE": "0"}  # the benchmark sets the rate itself
+            "C2M_ORDER_RATE_PER_MINUTE": "0",  # the benchmark sets the rate itself
+            "C2M_ADMIN_TOKEN": ADMIN_TOKEN}
 
 
 @contextmanager
@@ -102,7 +108,7 @@ def intake_servers(directory: Path) -> Iterator[tuple[str, Engine]]:
                 child(python_module("orchestrator", "api"), api_port, "the API", env=env, log=log, timeout=60) as api:
             wait_for(lambda: _answers(f"{base}{BASELINE_PATH}"), 60, f"the API at {base}", api, log)
             for _ in range(WARM_UP_ORDERS):  # connects the API's Temporal client and warms its caches
-                response = httpx.post(f"{base}/api/orders", json=ORDER, timeout=30)
+                response = httpx.post(f"{base}/api/orders", json=ORDER, headers=AUTH, timeout=30)
                 if response.status_code != 201:
                     raise RuntimeError(f"POST /api/orders answered {response.status_code} before the load: "
                                        f"{response.text[:300]}{log_tail(log)}")
@@ -124,7 +130,8 @@ def load(rate: float, duration: float, url: str, body_file: Path | None = None) 
                          url.split("/api/", 1)[0] + BASELINE_PATH)
     if body_file is not None:
         args += ["--method", "POST", "--body-file", str(body_file)]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=duration + 120)
+    env = {**os.environ, "C2M_TOKEN": ADMIN_TOKEN}  # not on the command line, where `ps` shows it
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=duration + 120, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"the load generator failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -180,8 +187,10 @@ def result(steps: list[Step], quick: bool) -> BenchResult:
         p99.met = p99.median < P99_LIMIT_MS
         if p99.met:
             within.append(rate)
-        else:
-            p99.note = f"the load stops here: at {rate:g} orders a second the slowest 1 % wait over {P99_LIMIT_MS:g} ms"
+        else:  # the step that ends the sweep: how far intake goes is the figure, not a missed target
+            p99.target, p99.met = "", None
+            p99.note = (f"the load stops here: at {rate:g} orders a second the slowest 1 % wait over "
+                        f"{P99_LIMIT_MS:g} ms")
         figures += [p50, p99]
     runs_by_index = [[runs[i] for runs in by_rate.values() if i < len(runs)] for i in range(len(by_rate[rates[0]]))]
     # Per run: the highest rate whose p99 in that run stayed within the limit (0: none did).

@@ -23,6 +23,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import tempfile
 import time
 import uuid
@@ -51,6 +52,8 @@ TARGET_MS = 250.0
 BASELINE = "bare asyncua subscription"
 PLANT_FILE = ROOT / "plant" / "default.yaml"
 SETTLE_S = 2.0  # after the last job: the last rows are written and read by the hub
+# The plant's event stream needs a key: this run's bootstrap admin key, made afresh each run.
+ADMIN_TOKEN = secrets.token_urlsafe(32)
 DRAIN_LIMIT_S = 60.0  # how long the last events may take to reach every client before they count as lost
 
 
@@ -61,7 +64,8 @@ def stack_env(directory: Path, ports: dict[str, int], epoch: float) -> dict[str,
             "C2M_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}", "C2M_API_HOST": "127.0.0.1",
             "C2M_API_PORT": str(ports["api"]), "C2M_OPCUA_URL": f"opc.tcp://127.0.0.1:{ports['opcua']}/",
             "C2M_TIME_SCALE": str(TIME_SCALE), "C2M_CLOCK_EPOCH": str(epoch), "C2M_WORKER_METRICS_PORT": "0",
-            "C2M_MES_URL": nowhere, "C2M_SUPPLIERS_URL": nowhere, "C2M_PLANT_FILE": str(PLANT_FILE)}
+            "C2M_MES_URL": nowhere, "C2M_SUPPLIERS_URL": nowhere, "C2M_PLANT_FILE": str(PLANT_FILE),
+            "C2M_ADMIN_TOKEN": ADMIN_TOKEN}
 
 
 def monitors_connected(engine: Engine, lines: list[str]) -> bool:
@@ -83,7 +87,8 @@ async def trackers(api: str, opcua: str, clients: int, lines: list[str], after: 
     args = python_module("bench.sse_clients", api, opcua, "--clients", str(clients), "--lines", ",".join(lines),
                          "--after", str(after), "--match", token)
     proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                                                env={**os.environ, "C2M_TOKEN": ADMIN_TOKEN})
     assert proc.stdout is not None
     try:
         line = await asyncio.wait_for(proc.stdout.readline(), timeout=90)

@@ -84,7 +84,7 @@ def _settle(stack: BenchStack, n: int) -> dict[str, int]:
 def _in_flight(stack: BenchStack) -> int:
     """Orders placed and not yet ended (delivered, failed, cancelled or rejected)."""
     with httpx.Client() as http:
-        resp = http.get(f"{stack.api}/api/orders", params={"limit": 1}, timeout=30)
+        resp = http.get(f"{stack.api}/api/orders", params={"limit": 1}, headers=stack.auth, timeout=30)
         resp.raise_for_status()
         ended = sum(stack.count(http, s) for s in ("delivered", "failed", "cancelled", "rejected"))
         return int(resp.json()["total"]) - ended

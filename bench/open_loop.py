@@ -3,7 +3,8 @@
 Run as its own process so the load does not compete with the server for the same interpreter:
 ``python -m bench.open_loop RATE DURATION URL [--method POST --body-file F]`` prints one JSON object:
 the latencies (ms) of the 2xx responses, a count per status (``timeout`` and error class names for
-requests without one), how many were sent and how far sending fell behind its schedule.
+requests without one), how many were sent and how far sending fell behind its schedule. Each request
+carries the API key in ``C2M_TOKEN``, if set.
 
 Timing from the *scheduled* send avoids coordinated omission: when the server stalls, the requests
 that should have gone out meanwhile are charged the wait, as real arrivals would be.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -38,6 +40,8 @@ async def generate(rate: float, duration: float, url: str, method: str = "GET", 
     statuses: Counter[str] = Counter()
     lag_ms = 0.0
     headers = {"content-type": "application/json"} if body is not None else {}
+    if token := os.environ.get("C2M_TOKEN"):  # the caller's API key, as the c2m CLI takes it
+        headers["authorization"] = f"Bearer {token}"
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
         if warm_up:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -109,7 +110,9 @@ async def track(api: str, opcua: str, clients: int, lines: list[str], after: int
     url = urlsplit(api)
     host, port = url.hostname or "127.0.0.1", url.port or 80
     path = "/api/plant/events" + (f"?after={after}" if after is not None else "")
-    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n"
+    token = os.environ.get("C2M_TOKEN")  # the API key of a plant reader, as the c2m CLI takes it
+    authorization = f"Authorization: Bearer {token}\r\n" if token else ""
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n{authorization}"
                "Cache-Control: no-cache\r\n\r\n").encode()
     arrivals: dict[Key, list[float]] = {}
     baseline = Baseline(opcua, lines)

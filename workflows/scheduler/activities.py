@@ -85,6 +85,7 @@ class SchedulerActivities:
         self.solver = solver or SolverSettings()
         self.notice_threshold = notice_threshold
         self.temporal = temporal
+        self.sent_queues: dict[str, tuple[str, ...]] = {}  # each line's queue as last resequenced at the MES
 
     @activity.defn(name="scheduler.solve_and_release")
     async def solve_and_release(self, batch: SchedulerBatch) -> BatchOutcome:
@@ -100,7 +101,7 @@ class SchedulerActivities:
         if applied.replan or await asyncio.to_thread(self._unplanned):
             solved = await asyncio.to_thread(self._solve, now, not applied.reopen)
         steps.lap("solve")
-        push = MesPush(self.engine, self.mes)
+        push = MesPush(self.engine, self.mes, self.sent_queues)
         report = await self._mes(lambda: push.run(resequence=False))
         steps.lap("push")
         outcome = await asyncio.to_thread(self._conclude, batch, applied, solved, report, now)

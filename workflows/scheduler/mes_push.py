@@ -53,8 +53,11 @@ class PushReport:
 class MesPush:
     """One push of the stored plan to the MES."""
 
-    def __init__(self, engine: Engine, mes: MesPort) -> None:
+    def __init__(self, engine: Engine, mes: MesPort, sent_queues: dict[str, tuple[str, ...]] | None = None) -> None:
+        """``sent_queues``: each line's queue as last resequenced at the MES, kept by the caller between pushes
+        so an unchanged queue is not sent again (empty or ``None``: every queue is sent)."""
         self.engine, self.mes = engine, mes
+        self.sent_queues = sent_queues if sent_queues is not None else {}
         self.report = PushReport()
 
     async def run(self, resequence: bool) -> PushReport:
@@ -197,9 +200,12 @@ class MesPush:
                 by_line[r.line].append(r)
         for line, queued in sorted(by_line.items()):
             ids = [r.id for r in sorted(queued, key=lambda r: (r.planned_start or r.updated_at, r.id))]
+            if in_order_already(self.sent_queues.get(line), ids):
+                continue
             for attempt in (1, 2):
                 try:
                     await self.mes.resequence(line, ids)
+                    self.sent_queues[line] = tuple(ids)
                     self.report.resequenced.append(line)
                     break
                 except (WorkOrderConflict, WorkOrderRejected, WorkOrderNotFound) as exc:
@@ -212,3 +218,16 @@ class MesPush:
                         break
                     if attempt == 2:
                         self.report.problems.append(f"resequence {line}: {exc}")
+
+
+def in_order_already(sent: Sequence[str] | None, wanted: Sequence[str]) -> bool:
+    """Whether a line's queue, last sent to the MES as ``sent``, already has the ``wanted`` order.
+
+    The MES only takes work orders out of a queue on its own (they start, or are withdrawn or moved), so
+    the queue is ``sent`` less those: when ``wanted`` is exactly that, nothing needs sending. Any work
+    order not in ``sent`` (released or moved here since) means the MES placed it by its own rule.
+    """
+    if sent is None:
+        return False
+    still = set(wanted)
+    return [i for i in sent if i in still] == list(wanted)
