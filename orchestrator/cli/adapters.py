@@ -1,15 +1,18 @@
-"""``c2m adapters list|check``: the installed adapters, and how the configured endpoints stand."""
+"""``c2m adapters list|check|conformance``: the installed adapters, how the configured endpoints stand, and
+whether an adapter keeps the promises our workflows rely on."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestrator.integration.conformance.kinds import SuiteKind
 from orchestrator.settings import load_settings
 
 console = Console()
@@ -67,4 +70,50 @@ def check(
         console.print(f"down: {r.kind.value} {r.target}: {r.problem}", soft_wrap=True, markup=False, highlight=False)
     console.print(f"{len(results) - len(down)} up, {len(down)} down")
     if down:
+        raise typer.Exit(1)
+
+
+@adapters_app.command("conformance")
+def conformance(
+    kind: Annotated[SuiteKind, typer.Option(help="which contract the adapter implements")],
+    adapter: Annotated[str, typer.Option(help="the registered adapter's name")],
+    config: Annotated[Path, typer.Option(help="the conformance file (examples under docs/conformance/)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the outcomes as one JSON document")] = False,
+) -> None:
+    """Check an adapter against a live endpoint, rule by rule (docs/integrators.md, "Conformance suite").
+
+    Prints each rule as it ends: PASS, FAIL or ERROR, what was expected and found, and every exchange.
+    Exits with status 0 when every rule passed, 1 when any failed or could not be checked, 2 when the
+    conformance file is wrong.
+    """
+    from orchestrator.cli.conformance_report import as_json as report_json
+    from orchestrator.cli.conformance_report import print_outcome, summary
+    from orchestrator.integration.conformance.config import ConformanceConfigError, load_conformance
+    from orchestrator.integration.conformance.outcome import RuleOutcome
+    from orchestrator.integration.conformance.runner import run
+
+    logging.getLogger("asyncua").setLevel(logging.ERROR)
+    try:
+        loaded = load_conformance(config, kind=kind, adapter=adapter)
+    except ConformanceConfigError as exc:
+        console.print(f"[red]conformance file error[/red]: {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+
+    async def collect() -> list[RuleOutcome]:
+        outcomes = []
+        async for outcome in run(loaded):
+            outcomes.append(outcome)
+            if not as_json:
+                print_outcome(console, outcome)
+        return outcomes
+
+    if not as_json:
+        console.print(f"conformance of the {loaded.adapter.kind.value} adapter {loaded.adapter.name!r} on "
+                      f"{loaded.target!r} ({config})", highlight=False, markup=False)
+    outcomes = asyncio.run(collect())
+    if as_json:
+        print(report_json(loaded.kind, loaded.adapter.name, loaded.target, outcomes))
+    else:
+        console.print(summary(outcomes), highlight=False, markup=False, soft_wrap=True)
+    if not outcomes or not all(o.passed for o in outcomes):
         raise typer.Exit(1)

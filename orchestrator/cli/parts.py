@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -52,12 +53,24 @@ def _clock_args() -> list[str]:
 
 @sim_app.command("opcua")
 def sim_opcua() -> None:
-    """The OPC UA plant: one PackML machine per line of the plant file."""
+    """The OPC UA plant: one PackML machine per line of the plant file (its Sparkplug lines also over MQTT)."""
     from simulators.opcua_plant import main
 
     s = load_settings()
     main(["--host", s.sim_host, "--port", str(s.opcua_port), "--plant-file", str(s.plant_file),
-          "--state-file", str(s.var_dir / "opcua_plant.db"), *_clock_args()])
+          "--state-file", str(s.var_dir / "opcua_plant.db"), *_clock_args(), *_sparkplug_args(s.plant_file)])
+
+
+def _sparkplug_args(plant_file: Path) -> list[str]:
+    """The plant file's Sparkplug lines, published by the simulator on the broker their endpoint names."""
+    from orchestrator.cli.sparkplug_plant import SparkplugPlantError, sparkplug_edge_node
+    from orchestrator.plant import PlantFileError, load_plant
+
+    try:
+        node = sparkplug_edge_node(load_plant(plant_file), str(plant_file))
+    except (PlantFileError, SparkplugPlantError) as exc:
+        raise SystemExit(f"opcua plant simulator: {exc}") from None
+    return node.simulator_args() if node else []
 
 
 @sim_app.command("mes")

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from orchestrator.cli import stack
 from orchestrator.cli.demo_accounts import DemoAccount, accounts_file, ensure_demo_accounts, page_links
+from orchestrator.cli.sparkplug_plant import SparkplugPlantError, broker_problem, sparkplug_edge_node
 from orchestrator.cli.supervisor import ChildFailed, Supervisor
 from orchestrator.persistence.migrate import seed_stock, upgrade
 from orchestrator.runtime import shared_clock_epoch
@@ -34,6 +35,7 @@ def up(
     quiet: Annotated[bool, typer.Option("--quiet", help="do not echo the children's logs")] = False,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="start no worker (run `c2m worker` yourself, "
                                                                 "e.g. several)")] = False,
+    plant: Annotated[Path | None, typer.Option(help="plant file (default C2M_PLANT_FILE, plant/default.yaml)")] = None,
 ) -> None:
     """Start Temporal, the simulators, the API and a worker; stop them all on Ctrl-C or SIGTERM."""
     overrides: dict[str, object] = {}
@@ -45,6 +47,8 @@ def up(
         overrides["time_scale"] = time_scale
     if var_dir:
         overrides["var_dir"] = var_dir.resolve()
+    if plant:
+        overrides["plant_file"] = plant.resolve()
     settings = load_settings(**overrides)
     code = asyncio.run(_run(settings, embedded_temporal=temporal is None, simulators=not no_sim, quiet=quiet,
                             worker=not no_worker))
@@ -53,6 +57,8 @@ def up(
 
 async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, quiet: bool, worker: bool) -> int:
     problems = stack.port_problems(settings, embedded_temporal, simulators)
+    if simulators:
+        problems += await asyncio.to_thread(_sparkplug_problems, settings)
     if problems:
         for p in problems:
             console.print(f"[red]✘[/] {p}")
@@ -97,6 +103,18 @@ async def _run(settings: Settings, embedded_temporal: bool, simulators: bool, qu
     finally:
         await sup.stop_all()
     return code
+
+
+def _sparkplug_problems(settings: Settings) -> list[str]:
+    """The simulator publishes the plant's Sparkplug lines: their broker must answer (or the file is wrong)."""
+    from orchestrator.plant import PlantFileError, load_plant
+
+    try:
+        node = sparkplug_edge_node(load_plant(settings.plant_file), str(settings.plant_file))
+    except (PlantFileError, SparkplugPlantError) as exc:
+        return [str(exc)]
+    problem = broker_problem(node) if node else None
+    return [problem] if problem else []
 
 
 class _Interrupted(Exception):

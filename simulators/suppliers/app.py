@@ -22,6 +22,7 @@ from simulators.suppliers.ordering import place_order
 from simulators.suppliers.portal import PortalError, SupplierPortal, plant_iso
 from simulators.suppliers.quoting import make_quotation
 from simulators.suppliers.scheduler import ShipmentScheduler
+from simulators.suppliers.shipping import despatch_now
 from simulators.suppliers.store import Store
 
 DEV_WEBHOOK_SECRET = "dev-only-secret-change-me"  # the shared development default; set your own
@@ -133,6 +134,14 @@ async def reset_all_faults(portal: Portal) -> dict[str, Faults]:
 async def supplier_purchase_orders(supplier_id: str, portal: Portal) -> list[dict[str, Any]]:
     """Every PO the supplier holds, with its status."""
     return portal.purchase_orders(supplier_id)
+
+
+@admin_routes.post("/suppliers/{supplier_id}/purchase-orders/{po_id}/despatch", response_model=PurchaseOrderState)
+async def despatch_purchase_order(supplier_id: str, po_id: str, portal: Portal) -> Response:
+    """Ship an open PO now, as planned (demos and conformance runs cannot wait for its lead time); 409 when
+    it is cancelled or rejected."""
+    despatch_now(portal, supplier_id, po_id)
+    return _json(portal.status(supplier_id, po_id))
 
 
 @admin_routes.get("/suppliers/{supplier_id}/faults")

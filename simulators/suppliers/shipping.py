@@ -27,7 +27,7 @@ from simulators.suppliers.documents import (
     ShipmentType,
 )
 from simulators.suppliers.planning import DAY, derived_rng, reliability_slip_days, split_partial
-from simulators.suppliers.portal import SupplierPortal, plant_dt, plant_iso
+from simulators.suppliers.portal import PortalError, SupplierPortal, plant_dt, plant_iso
 from simulators.suppliers.records import PurchaseOrderRecord, ShipmentRecord
 
 log = logging.getLogger("simulators.suppliers")
@@ -173,3 +173,27 @@ def despatch_advice(
         ),
         DespatchLine=lines,
     )
+
+
+def despatch_now(portal: SupplierPortal, supplier_id: str, po_id: str) -> None:
+    """Ship the PO's planned consignments now, as planned (no slip, no split): an operator's "ship it today".
+
+    For demos and conformance runs, which cannot wait weeks of plant time for a shipment; its ASNs follow
+    as for any despatch. A cancelled or rejected PO is a 409; one already shipped or delivered has nothing
+    left to ship, so asking again changes nothing.
+    """
+    portal.supplier(supplier_id)
+    po = portal.store.order(supplier_id, po_id)
+    if po is None:
+        raise PortalError(404, f"no purchase order {po_id!r} at supplier {supplier_id!r}")
+    if po.status in ("cancelled", "rejected"):
+        raise PortalError(409, f"purchase order {po_id!r} is {po.status}; there is nothing to despatch")
+    now = portal.now_ts()
+    with portal.store.transaction():
+        for shipment in portal.store.shipments_of(supplier_id, po_id):
+            if shipment.state == "planned":
+                transit = shipment.deliver_ts - shipment.ship_ts
+                shipment.ship_ts, shipment.deliver_ts, shipment.rolled = now, now + transit, True
+                portal.store.save_shipment(shipment)
+    advance(portal, now)
+    portal.changed()
