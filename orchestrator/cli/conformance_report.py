@@ -22,11 +22,16 @@ def print_outcome(console: Console, outcome: RuleOutcome) -> None:
     def plain(text: str) -> None:  # what endpoints send is shown as is: no markup, no colouring, no wrapping
         console.print(text, markup=False, highlight=False, soft_wrap=True)
 
-    plain(f"  expected: {outcome.expected}")
-    plain(f"  found:    {outcome.found}")
+    plain(labelled("  expected: ", outcome.expected))
+    plain(labelled("  found:    ", outcome.found))
     for exchange in outcome.exchanges:
-        plain(f"    sent:     {exchange.sent}")
-        plain(f"    received: {exchange.received}")
+        plain(labelled("    sent:     ", exchange.sent))
+        plain(labelled("    received: ", exchange.received))
+
+
+def labelled(label: str, text: str) -> str:
+    """``label`` then ``text``, its further lines indented under the first (event lists span lines)."""
+    return label + text.replace("\n", "\n" + " " * len(label))
 
 
 def summary(outcomes: Sequence[RuleOutcome]) -> str:

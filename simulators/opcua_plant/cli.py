@@ -10,6 +10,8 @@ import signal
 import sys
 
 from simulators.common.clock import SimClock
+from simulators.gateway import options as gateway
+from simulators.gateway.server import GatewayError
 from simulators.opcua_plant.plant_file import PlantFileError, read_lines
 from simulators.opcua_plant.server import PlantSimulator
 from simulators.opcua_plant.store import LineStateStore, StateFileError
@@ -37,6 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tick", type=float, default=0.1, help="wall seconds between line updates (default 0.1)")
     p.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     sparkplug.add_arguments(p)
+    gateway.add_arguments(p)
     args = p.parse_args(argv)
     if args.time_scale is not None and args.time_scale <= 0:
         p.error(f"--time-scale must be positive, got {args.time_scale}")
@@ -60,7 +63,7 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(sig, stop.set)
     await sim.start()
-    async with sparkplug.publishing(sim, args) as publisher:
+    async with sparkplug.publishing(sim, args) as publisher, gateway.exporting(sim, args):
         if publisher is not None:
             log.info("Sparkplug B: lines %s as %s/%s on %s:%d", ", ".join(publisher.lines),
                      args.sparkplug_group, args.sparkplug_edge_node, args.mqtt_host, args.mqtt_port)
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("asyncua.server.server").setLevel(logging.ERROR)
     try:
         asyncio.run(serve(args))
-    except (PlantFileError, StateFileError) as exc:
+    except (PlantFileError, StateFileError, GatewayError) as exc:
         raise SystemExit(f"opcua plant simulator: {exc}") from None
     except OSError as exc:
         raise SystemExit(f"opcua plant simulator: cannot listen on {args.host}:{args.port}: {exc}") from None
