@@ -1,7 +1,8 @@
 """The ``opcua`` line adapter as a plug-in: its settings (a line's ``status:`` block) and its factory.
 
 Registered in the ``c2m.adapters.lines`` entry point group. The settings are the keys of ``status:``
-in the plant file besides ``adapter`` (docs/plant.md, "Node mapping"), plus two tuning knobs.
+in the plant file besides ``adapter`` (docs/plant.md, "Node mapping"), plus two tuning knobs. Its
+control calls the c2m job methods (``Machines/<Line>/StoreAndStart``...) on the line's server.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.integration.spec import AdapterContext, AdapterSpec
 from orchestrator.ports.journal import AdapterKind
-from orchestrator.ports.lines import LineStatusBinding, LineStatusSource, LineStatusSourceFactory
+from orchestrator.ports.lines import LineControl, LineStatusBinding, LineStatusSource, LineStatusSourceFactory
 
 
 class OpcUaLineSettings(BaseModel):
@@ -49,7 +50,17 @@ def _build(settings: OpcUaLineSettings, context: AdapterContext) -> LineStatusSo
     return open_source
 
 
+def _control(settings: OpcUaLineSettings, context: AdapterContext) -> LineControl:
+    from adapters.opcua.line_control import OpcUaLineControl
+
+    endpoint = settings.endpoint or context.default_endpoint
+    if not endpoint:
+        raise ValueError(f"line {context.target}: the opcua adapter needs an endpoint to send commands to")
+    return OpcUaLineControl(endpoint)
+
+
 OPCUA_LINES: AdapterSpec[OpcUaLineSettings] = AdapterSpec(
     name="opcua", kind=AdapterKind.LINE, settings=OpcUaLineSettings, build=_build,
     summary="line status over an OPC UA subscription (c2m node convention or a node mapping)",
+    control=_control,
 )

@@ -5,6 +5,8 @@ Meant for the ``c2m.adapters.lines`` entry point group (``sparkplug =
 endpoint and may map metrics like the OPC UA adapter maps nodes::
 
     status: {adapter: sparkplug, endpoint: "mqtt://127.0.0.1:1883/c2m/plant"}   # device = line id
+
+Its control sends job commands to the line's device as DCMD (docs/sparkplug.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.integration.spec import AdapterContext, AdapterSpec
 from orchestrator.ports.journal import AdapterKind
-from orchestrator.ports.lines import LineStatusBinding, LineStatusSource, LineStatusSourceFactory
+from orchestrator.ports.lines import LineControl, LineStatusBinding, LineStatusSource, LineStatusSourceFactory
 
 
 class SparkplugLineSettings(BaseModel):
@@ -63,7 +65,15 @@ def _build(settings: SparkplugLineSettings, context: AdapterContext) -> LineStat
     return open_source
 
 
+def _control(settings: SparkplugLineSettings, context: AdapterContext) -> LineControl:
+    from adapters.sparkplug import SparkplugSettings, make_line_control
+
+    where = SparkplugSettings.from_endpoint(context.target, settings.endpoint)  # ValueError names the problem
+    return make_line_control(where.model_copy(update={"keepalive": settings.keepalive}))
+
+
 SPARKPLUG_LINES: AdapterSpec[SparkplugLineSettings] = AdapterSpec(
     name="sparkplug", kind=AdapterKind.LINE, settings=SparkplugLineSettings, build=_build,
     summary="line status over MQTT Sparkplug B (births, DDATA, rebirth on seq gaps)",
+    control=_control,
 )

@@ -2,7 +2,8 @@
 
 Registered in the ``c2m.adapters.suppliers`` entry point group; the default adapter of every supplier
 in the supplier file. The factory puts each supplier's adapter on the context's shared client and,
-with a journal, records that supplier's exchanges on it.
+with a journal, records that supplier's exchanges on it. Its reader reads the suppliers' ASN webhooks
+(UBL DespatchAdvice as JSON).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.integration.spec import AdapterContext, AdapterSpec
 from orchestrator.ports.journal import AdapterKind
-from orchestrator.ports.suppliers import SupplierPort
+from orchestrator.ports.suppliers import DespatchAdvice, SupplierPort
 
 
 class UblHttpSettings(BaseModel):
@@ -42,7 +43,14 @@ def _build(settings: UblHttpSettings, context: AdapterContext) -> SupplierPort:
     return HttpSupplierAdapter(context.target, base_url, client=context.http)
 
 
+def _read_despatch_advice(body: bytes) -> DespatchAdvice:
+    from adapters.suppliers.ubl_read import parse_despatch_advice
+
+    return parse_despatch_advice(body)
+
+
 UBL_HTTP: AdapterSpec[UblHttpSettings] = AdapterSpec(
     name="ubl-http", kind=AdapterKind.SUPPLIER, settings=UblHttpSettings, build=_build,
     summary="UBL-shaped JSON documents over HTTP (RFQ, order, status, cancel)",
+    read_despatch_advice=_read_despatch_advice,
 )

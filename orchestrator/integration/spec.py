@@ -15,10 +15,23 @@ What ``build`` returns, by kind:
 - ``supplier``: a :class:`~orchestrator.ports.suppliers.SupplierPort` for ``context.target``.
 
 A port that holds connections may offer ``async aclose()``; whoever built it calls it when done.
+
+Two optional capabilities (``None`` by default, so a spec that leaves them out keeps working):
+
+- ``read_despatch_advice`` (supplier adapters): turns the body of the supplier's ASN webhook into our
+  :class:`~orchestrator.ports.suppliers.DespatchAdvice`, or raises
+  :class:`~orchestrator.ports.suppliers.SupplierProtocolError`. The API reads the webhooks posted to
+  ``/api/webhooks/suppliers/{supplier id}/despatch-advice`` with it (after checking the signature); a
+  supplier whose adapter has none cannot post ASNs (422), its shipments are learnt from order status.
+- ``control`` (line adapters): builds a :class:`~orchestrator.ports.lines.LineControl` for the line
+  from the same settings and context as ``build`` (demo fault injection and the conformance suite's
+  job commands use it). A control that holds connections offers ``async close()`` (or ``aclose()``);
+  whoever built it calls :func:`close_control` when done.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +41,8 @@ import httpx
 from pydantic import BaseModel
 
 from orchestrator.ports.journal import AdapterKind, Journal
+from orchestrator.ports.lines import LineControl
+from orchestrator.ports.suppliers import DespatchAdvice
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
@@ -61,7 +76,8 @@ class AdapterSpec(Generic[SettingsT]):
     ``name`` is what configuration files write (``status.adapter: opcua``) and must equal the entry
     point's name. ``settings`` validates the adapter's settings (use ``extra="forbid"`` so a misspelt
     key is an error). ``build`` turns validated settings and a context into the port (see the module).
-    ``summary`` is one line for ``c2m adapters list``.
+    ``summary`` is one line for ``c2m adapters list``. ``read_despatch_advice`` (supplier adapters) and
+    ``control`` (line adapters) are optional capabilities (see the module).
     """
 
     name: str
@@ -69,6 +85,8 @@ class AdapterSpec(Generic[SettingsT]):
     settings: type[SettingsT]
     build: Callable[[SettingsT, AdapterContext], Any]
     summary: str = ""
+    read_despatch_advice: Callable[[bytes], DespatchAdvice] | None = None
+    control: Callable[[SettingsT, AdapterContext], LineControl] | None = None
 
     def endpoint_of(self, settings: BaseModel, context: AdapterContext) -> str | None:
         """The URL these settings connect to, for people (the ``endpoint`` setting, else the default)."""
@@ -81,3 +99,12 @@ async def close_port(port: object) -> None:
     aclose = getattr(port, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+async def close_control(control: object) -> None:
+    """Close a line control built by a spec's ``control``: its ``aclose()`` or ``close()``, if it has one."""
+    close = getattr(control, "aclose", None) or getattr(control, "close", None)
+    if close is not None:
+        done = close()
+        if inspect.isawaitable(done):
+            await done

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 
 from adapters.opcua import OpcUaLineControl
@@ -31,7 +32,9 @@ from orchestrator.settings import Settings
 from tests.fixtures.opcua_plant import OpcUaPlant
 from tests.integration.opcua.opcua_helpers import connected, job_id, read, wait_value
 from tests.support.auth import ADMIN
+from tests.support.broken_line_adapter import registered
 from tests.support.ports import free_port
+from tests.support.processes import ROOT
 
 # Plant time runs 60 times faster than wall time from an epoch a day ago: plant "now" is ~2 months ahead of
 # the wall clock, so a figure computed from the wall-clock created_at column would be far off.
@@ -289,3 +292,18 @@ async def test_demo_fault_says_when_the_simulator_is_unreachable(tmp_path: Path)
         resp = await api.post("/api/demo/lines/FAB1/fault", json={"mode": "hold"})
     assert resp.status_code == 503
     assert url in resp.json()["detail"] and "c2m up" in resp.json()["detail"]
+
+
+async def test_demo_commands_to_a_line_whose_adapter_offers_no_control_are_409(tmp_path: Path) -> None:
+    plant = yaml.safe_load((ROOT / "plant" / "default.yaml").read_text(encoding="utf-8"))
+    plant["lines"]["FAB1"]["status"] = {"adapter": "opcua-doubled-completions"}  # watches the line, commands nothing
+    plant_file = tmp_path / "plant.yaml"
+    plant_file.write_text(yaml.safe_dump(plant, allow_unicode=True), encoding="utf-8")
+    with registered(tmp_path / "site"):
+        async with _demo_app(tmp_path, f"opc.tcp://127.0.0.1:{free_port()}/", plant_file=plant_file) as api:
+            for path, body in (("/api/demo/lines/FAB1/fault", {"mode": "hold"}), ("/api/demo/lines/FAB1/clear", None)):
+                resp = await api.post(path, json=body)
+                assert resp.status_code == 409, resp.text
+                detail = resp.json()["detail"]
+                assert "line FAB1 cannot be commanded" in detail and "'opcua-doubled-completions'" in detail, detail
+                assert "no job control" in detail, detail

@@ -22,7 +22,7 @@ from unittest import mock
 from adapters.mes import HttpMesAdapter
 from adapters.mes.spec import B2mmlHttpSettings
 from adapters.suppliers.http import HttpSupplierAdapter
-from adapters.suppliers.spec import UblHttpSettings
+from adapters.suppliers.spec import UBL_HTTP, UblHttpSettings
 from orchestrator.integration import registry
 from orchestrator.integration.spec import AdapterContext, AdapterSpec
 from orchestrator.ports.journal import AdapterKind
@@ -90,7 +90,8 @@ WAITING_AS_READY: AdapterSpec[B2mmlHttpSettings] = AdapterSpec(
     "b2mml-http with a bug: waiting is reported as ready")
 FRESH_KEY: AdapterSpec[UblHttpSettings] = AdapterSpec(
     "ubl-http-fresh-key", AdapterKind.SUPPLIER, UblHttpSettings, _fresh_key,
-    "ubl-http with a bug: a fresh idempotency key on every call")
+    "ubl-http with a bug: a fresh idempotency key on every call",
+    read_despatch_advice=UBL_HTTP.read_despatch_advice)
 
 #: The entry points the broken adapters would have if a package registered them, by group.
 BROKEN: dict[str, list[EntryPoint]] = {}

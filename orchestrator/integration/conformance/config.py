@@ -101,7 +101,8 @@ def load_conformance(path: Path | str, kind: str | None = None, adapter: str | N
                      for loc, what in exc.problems]
     driver: BaseModel | None = None
     try:
-        driver = module.DRIVER.model_validate(raw.driver)
+        # A relative path in the driver (a plant file) is read from the conformance file's folder.
+        driver = module.DRIVER.model_validate(raw.driver, context={"base_dir": path.parent})
     except ValidationError as exc:
         problems += _problems(path, tree, ("driver",), exc, module.DRIVER)
     if problems or settings is None or driver is None:

@@ -1,10 +1,13 @@
 """How the line rules provoke what they check: the ``driver`` section of a line conformance file.
 
 The rules watch the line through the adapter under test, but they need the line to *do* things: run
-a job, fail, lose its server for a moment. The driver says how: ``control`` is where job commands go
-(the c2m job methods over OPC UA, or Sparkplug DCMD over MQTT; both implement
-:class:`~orchestrator.ports.lines.LineControl`), ``restart`` is a shell command that restarts the
-endpoint the adapter reads (its OPC UA server, its MQTT broker). The line's status binding (where its
+a job, fail, lose its server for a moment. The driver says how: job commands go through the ``control``
+of a line adapter (a :class:`~orchestrator.ports.lines.LineControl`, see
+:class:`~orchestrator.integration.spec.AdapterSpec`): by default the adapter under test's own, built
+from its settings; with ``driver.control`` set, the control of the installed adapter for that URL's
+scheme (``opc.tcp://``: ``opcua``, the c2m job methods; ``mqtt://``: ``sparkplug``, DCMD) or of
+``driver.control_adapter``, for adapters that only read their line. ``restart`` is a shell command that
+restarts the endpoint the adapter reads (its OPC UA server, its MQTT broker). The line's status binding (where its
 values live) comes from the adapter's settings, as a plant file's ``status:`` block, or from the line
 in ``plant_file`` when given, exactly as the line monitor builds it.
 """
@@ -22,13 +25,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from orchestrator.integration.spec import AdapterContext, AdapterSpec
+from orchestrator.integration.line_commands import NoLineControl, control_of
+from orchestrator.integration.registry import AdapterSettingsError, BadAdapter, UnknownAdapter, load_settings
+from orchestrator.integration.spec import AdapterContext, AdapterSpec, close_control
 from orchestrator.plant import LineStatusConfig, load_plant
+from orchestrator.ports.journal import AdapterKind
 from orchestrator.ports.lines import LineControl, LineStatusBinding
 
-CONTROL_SCHEMES = ("opc.tcp://", "mqtt://", "tcp://")
+#: The line adapter whose control commands a ``driver.control`` URL, by its scheme.
+CONTROL_ADAPTERS = {"opc.tcp://": "opcua", "mqtt://": "sparkplug", "tcp://": "sparkplug"}
+CONTROL_SCHEMES = tuple(CONTROL_ADAPTERS)
 
 
 class ConformanceJob(BaseModel):
@@ -50,9 +58,13 @@ class LineDriver(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    control: str = Field(description=(
+    control: str | None = Field(default=None, description=(
         "where job commands go: opc.tcp://host:port/ (c2m job methods) or "
-        "mqtt://host:port/<group id>/<edge node id> (Sparkplug DCMD)"
+        "mqtt://host:port/<group id>/<edge node id> (Sparkplug DCMD); "
+        "omitted: through the control of the adapter under test, with its settings"
+    ))
+    control_adapter: str | None = Field(default=None, description=(
+        "the installed line adapter whose control sends the commands to `control` (default: by the URL's scheme)"
     ))
     restart: str | None = Field(default=None, description=(
         "shell command that restarts the endpoint the adapter reads (its OPC UA server or MQTT broker) "
@@ -69,15 +81,40 @@ class LineDriver(BaseModel):
     restart_timeout: float = Field(default=60.0, gt=0, description="seconds the restart command may take")
     quiet_for: float = Field(default=2.0, ge=0, description="seconds to keep watching for repeated reports")
 
-    @field_validator("control")
+    @field_validator("plant_file")
     @classmethod
-    def _control_scheme(cls, control: str) -> str:
-        if not control.startswith(CONTROL_SCHEMES):
+    def _beside_the_file(cls, plant_file: Path | None, info: ValidationInfo) -> Path | None:
+        """A relative plant file is read from the conformance file's folder (given as ``base_dir``)."""
+        base = (info.context or {}).get("base_dir")
+        if plant_file is None or plant_file.is_absolute() or base is None:
+            return plant_file
+        return Path(base) / plant_file
+
+    @model_validator(mode="after")
+    def _control_scheme(self) -> LineDriver:
+        if self.control is None:
+            if self.control_adapter is not None:
+                raise ValueError("control_adapter needs control: the URL its control sends the commands to")
+        elif self.control_adapter is None and not self.control.startswith(CONTROL_SCHEMES):
             raise ValueError(
-                "expected opc.tcp://host:port/ (a server with the c2m job methods) or "
-                f"mqtt://host:port/<group id>/<edge node id> (a Sparkplug edge node), got {control!r}"
+                "control: expected opc.tcp://host:port/ (a server with the c2m job methods) or "
+                f"mqtt://host:port/<group id>/<edge node id> (a Sparkplug edge node), got {self.control!r}; "
+                "for another scheme name the adapter whose control speaks it in control_adapter"
             )
-        return control
+        return self
+
+    def control_text(self, adapter: AdapterSpec[Any]) -> str:
+        """Where job commands go, for people."""
+        if self.control is None:
+            return f"the {adapter.name} adapter's control"
+        return f"{self.control_adapter_name} control at {self.control}"
+
+    @property
+    def control_adapter_name(self) -> str:
+        """The line adapter that commands ``control`` (given, or by the URL's scheme)."""
+        if self.control_adapter is not None:
+            return self.control_adapter
+        return next(name for scheme, name in CONTROL_ADAPTERS.items() if (self.control or "").startswith(scheme))
 
 
 class DriverError(RuntimeError):
@@ -121,24 +158,29 @@ def line_binding(
 
 
 @asynccontextmanager
-async def line_control(url: str, line: str) -> AsyncIterator[LineControl]:
-    """Job control at ``url`` (see :attr:`LineDriver.control`), closed when the block ends."""
-    control: Any
-    if url.startswith("opc.tcp://"):
-        from adapters.opcua.line_control import OpcUaLineControl
-
-        control = OpcUaLineControl(url)
-    else:
-        from adapters.sparkplug import SparkplugSettings, make_line_control
-
+async def line_control(
+    adapter: AdapterSpec[Any], settings: BaseModel, context: AdapterContext, driver: LineDriver
+) -> AsyncIterator[LineControl]:
+    """The driver's job control of the target line (see the module), closed when the block ends."""
+    if driver.control is not None:
+        name = driver.control_adapter_name
         try:
-            control = make_line_control(SparkplugSettings.from_endpoint(line, url))
-        except ValueError as exc:
-            raise DriverError(f"driver.control: {exc}") from None
+            adapter, settings = load_settings(AdapterKind.LINE, name, {"endpoint": driver.control})
+        except (UnknownAdapter, BadAdapter, AdapterSettingsError) as exc:
+            raise DriverError(f"driver.control: the {name} adapter cannot command {driver.control}: {exc}") from None
+        context = AdapterContext(context.target, driver.control, clock=context.clock)
+    try:
+        control = control_of(adapter, settings, context)
+    except NoLineControl as exc:
+        hint = "" if driver.control else (
+            "; set driver.control to a URL where the line takes job commands (opc.tcp:// or mqtt://)")
+        raise DriverError(f"{exc}{hint}") from None
+    except ValueError as exc:  # the adapter's control refuses the settings
+        raise DriverError(f"driver.control: {exc}") from None
     try:
         yield control
     finally:
-        await control.close()
+        await close_control(control)
 
 
 async def run_restart(command: str, timeout: float) -> str:

@@ -49,7 +49,7 @@ class LineSteps:
 
     def _control(self) -> contextlib.AbstractAsyncContextManager[LineControl]:
         """The driver's job control of the line, for one rule."""
-        return line_control(self.driver.control, self.line)
+        return line_control(self.adapter, self.settings, self.context, self.driver)
 
     def _watch(self, ev: Evidence, known: set[str] | None = None, *, note: bool = True) -> LineWatch:
         """A new source from the adapter's factory (``known`` as its ``known_completed``), to watch in a block."""
@@ -112,7 +112,7 @@ class LineSteps:
             self.line, job, spec.quantity, spec.setup_seconds, spec.seconds_per_unit
         )
         ev.note(f"StoreAndStart({self.line}, {job}, quantity {spec.quantity}, setup {spec.setup_seconds:g} s, "
-                f"{spec.seconds_per_unit:g} s/unit) via {self.driver.control}", status.name)
+                f"{spec.seconds_per_unit:g} s/unit) via {self.driver.control_text(self.adapter)}", status.name)
         if not status.accepted:
             raise DriverError(f"the line refused StoreAndStart: {status.name}")
         return job

@@ -8,7 +8,10 @@
    shipped, cancelling raises :class:`CancelRefused` and the PO stays shipped.
 4. ``suppliers.asn-signed``: the ASN of a shipped PO is posted to the PO's webhook URL, signed with the
    shared secret the way ``orchestrator.webhooks.verify`` checks it (fresh, over the exact body), reads
-   as a DespatchAdvice of that PO, and is listed in the PO's status.
+   as a DespatchAdvice of that PO through the adapter's ``read_despatch_advice`` (as the API reads the
+   supplier's webhooks), and is listed in the PO's status. An adapter without a reader gets ``error``
+   on this rule before anything is placed: c2m cannot read its suppliers' ASN webhooks, so there is
+   nothing to check, and the run does not pass.
 
 Each rule listens for ASNs on its own receiver (POs it places name it), and cancels what it left open.
 """
@@ -22,7 +25,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from adapters.suppliers import parse_despatch_advice
 from orchestrator.integration.conformance.calls import ask, expect_refusal, poll
 from orchestrator.integration.conformance.outcome import Evidence, Rule, RuleBroken
 from orchestrator.integration.conformance.runner import open_port
@@ -36,6 +38,7 @@ from orchestrator.integration.conformance.supplier_orders import (
     usable,
 )
 from orchestrator.integration.conformance.webhook_receiver import ReceivedWebhook, WebhookReceiver
+from orchestrator.integration.despatch_advice import reader_of
 from orchestrator.integration.spec import AdapterContext, AdapterSpec
 from orchestrator.ports.suppliers import (
     CancelRefused,
@@ -152,6 +155,7 @@ class _Suite:
 
     async def asn_signed(self, ev: Evidence) -> str:
         d = self.driver
+        read = reader_of(self.adapter, self.context.target)  # none: NoDespatchAdviceReader, an error outcome
         async with self.supplier() as (port, receiver, placed):
             shipped = await self.shipped(ev, port, receiver, placed)
             needle = shipped.po_id.encode()
@@ -165,11 +169,15 @@ class _Suite:
             except WebhookSignatureError as exc:
                 raise RuleBroken(f"the ASN's signature is refused: {exc}") from exc
             try:
-                asn = parse_despatch_advice(webhook.body)
+                asn = read(webhook.body)
             except SupplierError as exc:
-                raise RuleBroken(f"the ASN is not a readable DespatchAdvice: {exc.detail}") from exc
+                raise RuleBroken(f"the {self.adapter.name} reader cannot read the ASN as a DespatchAdvice: "
+                                 f"{exc.detail}") from exc
             if asn.po_id != shipped.po_id:
                 raise RuleBroken(f"the ASN refers to PO {asn.po_id!r}, not {shipped.po_id!r}")
+            if asn.supplier != self.context.target:
+                raise RuleBroken(f"the ASN names supplier {asn.supplier!r}, not {self.context.target!r}: c2m refuses "
+                                 "it at the supplier's webhook URL")
             status = await ask(ev, f"order_status({shipped.po_id!r})", port.order_status(shipped.po_id), status_text)
             if asn.asn_id not in [a.asn_id for a in status.despatch_advices]:
                 raise RuleBroken(f"the PO's status does not list the ASN {asn.asn_id} that was posted "

@@ -148,3 +148,17 @@ def test_the_documented_examples_are_valid_conformance_files(example: str) -> No
     assert conformance.kind == "line"
     assert conformance.adapter.name == example.removeprefix("line-").removesuffix(".yaml")
     assert isinstance(conformance.driver, LineDriver) and conformance.driver.restart
+
+
+async def test_without_driver_control_the_jobs_go_through_the_adapters_own_control(
+        opcua_endpoint: Restartable, tmp_path: Path) -> None:
+    url = f"opc.tcp://127.0.0.1:{opcua_endpoint.port}/"
+    path = conformance_file(tmp_path, "opcua", "FAB1", {"endpoint": url}, {"job": OPCUA_JOB})
+    conformance = load_conformance(path)
+    assert isinstance(conformance.driver, LineDriver) and conformance.driver.control is None
+    completed_once = rules(conformance.adapter, conformance.settings, context_for(conformance), conformance.driver)[1]
+    outcome = await run_rule(completed_once, 60)
+    assert outcome.rule == "line.job-completed-once"
+    assert outcome.verdict is Verdict.PASSED, report({outcome.rule: outcome})
+    assert any(x.sent.startswith("StoreAndStart(FAB1, c2m-conformance-") and "via the opcua adapter's control"
+               in x.sent for x in outcome.exchanges), report({outcome.rule: outcome})

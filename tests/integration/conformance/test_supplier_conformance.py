@@ -2,7 +2,8 @@
 
 Our ``ubl-http`` adapter keeps every rule, whether the simulator is told to ship at once (its admin API
 or a shell command) or left to ship on its own; a broken adapter and a supplier signing with another
-secret fail the rule they break. The command line runs end to end with exit codes 0, 1 and 2.
+secret fail the rule they break; an adapter that reads no ASNs gets an error on the ASN rule. The command
+line runs end to end with exit codes 0, 1 and 2.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from orchestrator.cli.main import app
 from orchestrator.integration.conformance.outcome import Verdict
 from tests.fixtures.suppliers import WEBHOOK_SECRET, SupplierSim
 from tests.integration.conformance.helpers import report, run_file, verdicts, write_config
+from tests.support.asn_adapters import asn_adapters_installed
 from tests.support.broken_adapters import broken_adapters_installed
 
 RULES = ["suppliers.unknown-po", "suppliers.place-idempotent", "suppliers.cancel", "suppliers.asn-signed"]
@@ -103,3 +105,14 @@ def test_the_command_line_exits_0_1_and_2(supplier_sim: SupplierSim, tmp_path: P
     assert done.exit_code == 2, done.output
     assert f"{bad}:3: driver.webhook_secret: required, but missing" in done.output, done.output
     assert f"{bad}:6: driver.despatch.admin_url: expected an http:// or https:// URL, got 'ftp://x'" in done.output
+
+
+async def test_an_adapter_without_an_asn_reader_is_an_error_on_the_asn_rule(supplier_sim: SupplierSim,
+                                                                           tmp_path: Path) -> None:
+    with asn_adapters_installed():
+        outcomes = await run_file(supplier_config(tmp_path / "s.yaml", supplier_sim, "no-asn-reader"))
+    assert verdicts(outcomes) == {**dict.fromkeys(RULES, Verdict.PASSED),
+                                  "suppliers.asn-signed": Verdict.ERROR}, report(outcomes)
+    asn = next(o for o in outcomes if o.rule == "suppliers.asn-signed")
+    assert "'no-asn-reader', which cannot read despatch advices" in asn.found, asn.found
+    assert asn.exchanges == (), report([asn])  # said before placing anything

@@ -1,5 +1,6 @@
-"""``POST /api/webhooks/despatch-advice`` on the real app and databases: only signed, fresh, first-time ASNs
-for our own purchase orders get through."""
+"""``POST /api/webhooks/despatch-advice`` and each supplier's own ``/api/webhooks/suppliers/{id}/despatch-advice``
+on the real app and databases: only signed, fresh, first-time ASNs for our own purchase orders get through, read
+by the supplier's adapter."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
@@ -21,6 +23,7 @@ from orchestrator.persistence.tables.orders import EventRow
 from orchestrator.persistence.tables.purchasing import PurchaseOrderRow
 from orchestrator.settings import Settings
 from orchestrator.webhooks import SIGNATURE_HEADER, sign
+from tests.support.asn_adapters import asn_adapters_installed, plain_text_asn
 
 SECRET = "webhook-test-secret"
 URL = "/api/webhooks/despatch-advice"
@@ -131,3 +134,98 @@ def test_a_body_that_is_no_despatch_advice_is_422(api: TestClient) -> None:
     body = b'{"ID": "x"}'
     status, answer = post(api, body, sign(SECRET, body, time.time()))
     assert status == 422 and "DespatchAdvice" in str(answer["detail"])
+
+
+# --- each supplier's own URL, read by the adapter the supplier file names -----------------------------
+
+SUPPLIERS = {"suppliers": [
+    {"id": "acme", "parts": [{"item": "gear", "lead_time_days": 2}]},
+    {"id": "acme-east", "parts": [{"item": "gear", "lead_time_days": 3}]},
+    {"id": "textile", "adapter": "plain-text-asn", "parts": [{"item": "cloth", "lead_time_days": 2}]},
+    {"id": "mute", "adapter": "no-asn-reader", "parts": [{"item": "bolt", "lead_time_days": 2}]},
+]}
+
+
+def supplier_url(supplier: str) -> str:
+    return f"/api/webhooks/suppliers/{supplier}/despatch-advice"
+
+
+@pytest.fixture
+def routed_api(db_url: str, tmp_path: Path, temporal_env: WorkflowEnvironment) -> Iterator[TestClient]:
+    """The app with a supplier file whose suppliers use ``ubl-http``, a third party's reader, and no reader."""
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        for po_id, supplier, item in (("PO-1", "acme", "gear"), ("PO-T", "textile", "cloth"), ("PO-M", "mute", "bolt")):
+            purchasing_repo.save_purchase_order(conn, PurchaseOrderRow(
+                po_id=po_id, supplier=supplier, order_id="ORD-1", need_id=f"ORD-1:{item}", item=item, unit="pcs",
+                need_quantity=5, quantity=5, idempotency_key=f"k-{po_id}", state="accepted",
+                workflow_id="src-nobody-runs-this", need_by=NOW + timedelta(days=2), created_at=NOW, updated_at=NOW))
+    engine.dispose()
+    suppliers_file = tmp_path / "suppliers.yaml"
+    suppliers_file.write_text(yaml.safe_dump(SUPPLIERS), encoding="utf-8")
+    settings = Settings(database_url=db_url, webhook_secret=SECRET, var_dir=tmp_path, suppliers_file=suppliers_file,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    with asn_adapters_installed(), TestClient(create_app(settings)) as client:
+        yield client
+
+
+def post_to(api: TestClient, url: str, body: bytes, *, signed: bool = True) -> tuple[int, dict[str, object]]:
+    headers = {"Content-Type": "application/json", **({SIGNATURE_HEADER: sign(SECRET, body, time.time())}
+                                                      if signed else {})}
+    response = api.post(url, content=body, headers=headers)
+    return response.status_code, response.json()
+
+
+def text_asn(asn_id: str = "T-1", supplier: str = "textile") -> bytes:
+    return plain_text_asn(asn_id, "PO-T", supplier, "cloth", 5, "2030-03-01T08:00:00+00:00",
+                          "2030-03-03T08:00:00+00:00")
+
+
+def test_a_suppliers_own_url_reads_the_asn_with_its_adapter(routed_api: TestClient) -> None:
+    status, answer = post_to(routed_api, supplier_url("acme"), asn_body())
+    assert status == 200 and answer["status"] == "recorded", answer
+    status, answer = post_to(routed_api, supplier_url("textile"), text_asn())
+    assert status == 200 and (answer["po_id"], answer["asn_id"]) == ("PO-T", "T-1"), answer
+    assert sorted(str(e["asn_id"]) for e in events(routed_api, "asn_received")) == ["DA-ACME-000001", "T-1"]
+    po = purchasing_repo.purchase_order(routed_api.app.state.engine, "PO-T")  # type: ignore[attr-defined]
+    assert po is not None and po.state == "shipped"
+    # Signatures and replays are checked as on the shared URL.
+    assert post_to(routed_api, supplier_url("acme"), asn_body(), signed=False)[0] == 401
+
+
+def test_on_the_shared_url_the_supplier_the_document_names_decides_the_reader(routed_api: TestClient) -> None:
+    status, answer = post_to(routed_api, URL, text_asn("T-2"))  # not UBL: read by textile's own adapter
+    assert status == 200 and answer["asn_id"] == "T-2", answer
+    # UBL naming textile: textile's adapter reads key=value lines, so the document is refused, saying so.
+    ubl = asn_body(po_id="PO-T", asn_id="DA-T-3", supplier="textile")
+    status, answer = post_to(routed_api, URL, ubl)
+    assert status == 422 and "not a readable DespatchAdvice" in str(answer["detail"]), answer
+    assert [e["asn_id"] for e in events(routed_api, "asn_received")] == ["T-2"]
+
+
+def test_an_unknown_supplier_is_404_and_its_retry_is_not_a_replay(routed_api: TestClient) -> None:
+    body = asn_body()
+    header = sign(SECRET, body, time.time())
+    for _ in range(2):
+        response = routed_api.post(supplier_url("nobody"), content=body, headers={SIGNATURE_HEADER: header})
+        assert response.status_code == 404, response.text
+        assert "no supplier 'nobody'" in response.json()["detail"] and "acme" in response.json()["detail"]
+    assert events(routed_api, "asn_received") == []
+
+
+def test_an_asn_naming_another_supplier_than_its_url_is_422(routed_api: TestClient) -> None:
+    status, answer = post_to(routed_api, supplier_url("acme-east"), asn_body())
+    assert status == 422, answer
+    assert "names supplier 'acme' but was posted to the URL of supplier 'acme-east'" in str(answer["detail"])
+    assert "/api/webhooks/suppliers/acme/despatch-advice" in str(answer["detail"])
+    assert events(routed_api, "asn_received") == []
+
+
+def test_a_supplier_whose_adapter_reads_no_asns_is_422_naming_the_adapter(routed_api: TestClient) -> None:
+    body = asn_body(po_id="PO-M", asn_id="DA-M-1", supplier="mute")
+    for url in (supplier_url("mute"), URL):
+        status, answer = post_to(routed_api, url, body)
+        assert status == 422, answer
+        assert "supplier 'mute' uses the supplier adapter 'no-asn-reader'" in str(answer["detail"]), answer
+        assert "read_despatch_advice" in str(answer["detail"])
+    assert events(routed_api, "asn_received") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -56,3 +58,13 @@ async def test_the_restart_command_must_succeed_within_its_time() -> None:
         await run_restart("echo no such unit; exit 3", 5)
     with pytest.raises(DriverError, match=r"did not finish within 0\.2 s"):
         await run_restart("sleep 5", 0.2)
+
+
+def test_a_relative_plant_file_is_read_beside_the_conformance_file(tmp_path: Path) -> None:
+    raw = {"control": "opc.tcp://127.0.0.1:4840/", "plant_file": "plants/a.yaml"}
+    driver = LineDriver.model_validate(raw, context={"base_dir": tmp_path})
+    assert driver.plant_file == tmp_path / "plants" / "a.yaml"
+    assert LineDriver.model_validate(raw).plant_file == Path("plants/a.yaml")  # no file: as written
+    default = ROOT / "plant" / "default.yaml"
+    assert LineDriver.model_validate({**raw, "plant_file": str(default)}, context={"base_dir": tmp_path}).plant_file \
+        == default
