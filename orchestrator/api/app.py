@@ -23,6 +23,7 @@ from orchestrator.api.routes import (
     planner,
     privacy,
     products,
+    simulations,
     suppliers,
     webhooks,
 )
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(privacy.router)
+    app.include_router(simulations.router)  # also runs the API's what-if simulations
     document_error_answers(app)  # 413 and API-specific 422 answers in the OpenAPI schema
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)  # 413 over the limit
     observe_api(app, settings, engine)  # /metrics, request metrics, log context, server spans

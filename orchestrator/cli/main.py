@@ -9,6 +9,7 @@ from orchestrator.cli.adapters import adapters_app
 from orchestrator.cli.catalog import catalog_app
 from orchestrator.cli.orders import demo, order_app
 from orchestrator.cli.privacy import privacy_app
+from orchestrator.cli.simulate import simulate
 from orchestrator.cli.up import up
 
 app = typer.Typer(help="c2m: customer-to-manufacturer order orchestration", no_args_is_help=True)
@@ -22,6 +23,7 @@ app.add_typer(order_app, name="order")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(adapters_app, name="adapters")
 app.command()(demo)
+app.command()(simulate)
 
 
 @app.callback()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,23 +21,15 @@ from orchestrator.catalog.bom import BomRow
 from orchestrator.catalog.model import ItemKind
 from orchestrator.catalog.promise import CannotPromise, CapacityLoad, MaterialLead, Promise
 from orchestrator.catalog.routing import RoutedOperation
+from orchestrator.orders.promising import PromisePolicy, material_leads, materials_ready, promised_delivery
 from orchestrator.persistence.inventory_repo import stock_levels
 from orchestrator.persistence.tables.plant import WorkOrderRow
 from orchestrator.persistence.work_orders_repo import open_work_orders
 from orchestrator.plant import Plant
-from orchestrator.scheduling import schedule
+from orchestrator.scheduling import Assignment, schedule
 from orchestrator.services.plant_planning import SolverSettings, build_request, op_key
 
 QUOTE = "QUOTE"
-
-
-@dataclass(frozen=True)
-class PromisePolicy:
-    """What is added after production and how much slack the promise keeps (plant time)."""
-
-    after_production: timedelta = timedelta(hours=51)
-    safety: timedelta = timedelta(hours=12)
-    receiving: timedelta = timedelta(hours=4)
 
 
 def supplier_lead_days(path: Path) -> dict[str, float]:
@@ -71,21 +63,13 @@ class SchedulePromiser:
 
     def compute(self, routing: Sequence[RoutedOperation], bom: Sequence[BomRow], now: datetime) -> Promise:
         material = self._material(bom, now)
-        ready = max([now, *(m.available_at for m in material)])
-        if any(not m.covered_by_stock for m in material):
-            ready += self.policy.receiving
+        ready = materials_ready(material, now, self.policy)
         with self.engine.connect() as conn:
             booked = open_work_orders(conn)
-        tentative = [self._row(op, ready, now) for op in routing]
-        request = build_request([*booked, *tentative], self.plant, {}, now, SolverSettings(time_limit_seconds=1),
-                                keep_planned=True)
-        plan = schedule(replace(request, cpsat_max_operations=0))
-        mine = [a for a in plan.assignments if a.job_id == QUOTE]
-        if not mine:
-            raise CannotPromise("the plant schedule could not place this order's operations")
+        mine = place_tentatively(booked, work_order_rows(QUOTE, routing, ready, now), self.plant, now)
         start = min(a.start for a in mine)
         finish = max(a.end for a in mine)
-        promised = _ceil_hour(finish + self.policy.after_production + self.policy.safety)
+        promised = promised_delivery(finish, self.policy)
         capacity = self._capacity(mine, routing)
         to_buy = sum(1 for m in material if not m.covered_by_stock)
         summary = (f"Material: ready {ready:%Y-%m-%d %H:%M} ({to_buy} item(s) to buy, the rest from stock). "
@@ -96,28 +80,9 @@ class SchedulePromiser:
         return Promise(promised, self.method, summary, ready, start, finish, capacity, material)
 
     def _material(self, bom: Sequence[BomRow], now: datetime) -> tuple[MaterialLead, ...]:
-        leaves = [r for r in bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED)]
-        free = {item: level.free for item, level in stock_levels(self.engine, {r.item for r in leaves}).items()}
-        leads = []
-        for row in leaves:
-            covered = free.get(row.item, 0.0) >= row.quantity
-            if covered:
-                free[row.item] -= row.quantity
-            days = 0.0 if covered else self.lead_days.get(row.item, float(row.lead_time_days or 0.0))
-            leads.append(MaterialLead(row.item, row.name, row.kind.value, row.quantity, row.unit, row.parent,
-                                      covered, days, now + timedelta(days=days)))
-        return tuple(sorted(leads, key=lambda m: (-m.lead_time_days, m.item)))
-
-    def _row(self, op: RoutedOperation, ready: datetime, now: datetime) -> WorkOrderRow:
-        op_id = op.id.replace("/", ":")
-        return WorkOrderRow(
-            id=f"{QUOTE}.{op_id}.1", order_id=QUOTE, op_id=op_id, op_type=op.work_centre_type,
-            work_master=op.id, line=op.lines[0] if len(op.lines) == 1 else "", pinned_line=(
-                op.lines[0] if len(op.lines) == 1 else None),
-            state="planned", quantity=max(1, round(op.quantity)), setup_minutes=op.setup_minutes,
-            run_minutes_per_unit=op.run_minutes_per_unit, predecessors=[p.replace("/", ":") for p in op.predecessors],
-            release_at=ready, due=ready + timedelta(days=365), created_at=now, updated_at=now,
-        )
+        leaves = {r.item for r in bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED)}
+        free = {item: level.free for item, level in stock_levels(self.engine, leaves).items()}
+        return material_leads(bom, free, self.lead_days, now)
 
     def _capacity(self, mine: Sequence, routing: Sequence[RoutedOperation]) -> tuple[CapacityLoad, ...]:
         types = {op_key(QUOTE, op.id.replace("/", ":")): op.work_centre_type for op in routing}
@@ -133,6 +98,35 @@ class SchedulePromiser:
         )
 
 
-def _ceil_hour(moment: datetime) -> datetime:
-    floored = moment.replace(minute=0, second=0, microsecond=0)
-    return floored if floored == moment else floored + timedelta(hours=1)
+def work_order_rows(
+    order_id: str, routing: Sequence[RoutedOperation], ready: datetime, now: datetime
+) -> list[WorkOrderRow]:
+    """An order's routing as unsaved planned work orders, released when its materials are ready."""
+    rows = []
+    for op in routing:
+        op_id = op.id.replace("/", ":")
+        only = op.lines[0] if len(op.lines) == 1 else None
+        rows.append(WorkOrderRow(
+            id=f"{order_id}.{op_id}.1", order_id=order_id, op_id=op_id, op_type=op.work_centre_type,
+            work_master=op.id, line=only or "", pinned_line=only, state="planned",
+            quantity=max(1, round(op.quantity)), setup_minutes=op.setup_minutes,
+            run_minutes_per_unit=op.run_minutes_per_unit, predecessors=[p.replace("/", ":") for p in op.predecessors],
+            release_at=ready, due=ready + timedelta(days=365), created_at=now, updated_at=now,
+        ))
+    return rows
+
+
+def place_tentatively(
+    booked: Sequence[WorkOrderRow], new: Sequence[WorkOrderRow], plant: Plant, now: datetime
+) -> list[Assignment]:
+    """Where the dispatching rule puts ``new`` work orders around the ``booked`` plan, which stays as it is.
+
+    Raises ``CannotPromise`` when none of them could be placed.
+    """
+    request = build_request([*booked, *new], plant, {}, now, SolverSettings(time_limit_seconds=1), keep_planned=True)
+    plan = schedule(replace(request, cpsat_max_operations=0))
+    jobs = {r.order_id for r in new}
+    mine = [a for a in plan.assignments if a.job_id in jobs]
+    if not mine:
+        raise CannotPromise("the plant schedule could not place this order's operations")
+    return mine

@@ -6,6 +6,7 @@ from orchestrator.persistence.tables.orders import EventRow, OrderRow
 from orchestrator.persistence.tables.plant import LineStatusRow, WorkOrderRow
 from orchestrator.persistence.tables.purchasing import PurchaseOrderRow, SupplierHistoryRow, WebhookDeliveryRow
 from orchestrator.persistence.tables.security import ApiKeyRow, AuditRow
+from orchestrator.persistence.tables.simulations import SimulationRow
 
 __all__ = [
     "AdapterMessageRow",
@@ -17,6 +18,7 @@ __all__ = [
     "OrderRow",
     "PurchaseOrderRow",
     "ReservationRow",
+    "SimulationRow",
     "StockRow",
     "SupplierHistoryRow",
     "WebhookDeliveryRow",

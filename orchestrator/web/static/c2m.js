@@ -124,7 +124,7 @@ const C2M = (() => {
     "work_order_reissued", "schedule_solved", "rescheduled", "unbooked", "booking_refused", "planner_command",
     "planner_command_refused", "planner_exception", "sourcing", "po_placed", "po_rejected", "po_unanswered",
     "po_refused", "po_cancelled", "po_switched", "po_expedite", "asn_received", "goods_received",
-    "surplus_received", "materials_issued", "adapter_message",
+    "surplus_received", "materials_issued", "adapter_message", "simulation_progress", "simulation_finished",
   ];
 
   /**

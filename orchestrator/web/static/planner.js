@@ -208,7 +208,9 @@
     if (kind.startsWith("line_")) { lineEvent(kind, data); refreshLines(); }
     if (SCHEDULE_KINDS.has(kind)) { refreshSchedule(); refreshLines(); refreshKpis(); }
     if (EXCEPTION_KINDS.has(kind)) { refreshExceptions(); refreshKpis(); }
+    if (kind.startsWith("simulation_")) PlannerWhatIf.event(kind, data);
   });
+  PlannerWhatIf.init({ lines: config.lines }).catch(fail);
 
   const clock = $("#plant-clock");
   setInterval(() => {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,10 +70,10 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop()
 
 
-@pytest.fixture
-def page(browser: object, web_stack: Stack) -> Iterator[object]:
-    """A fresh desktop-sized browser page whose relative URLs go to the stack's API."""
-    context = browser.new_context(base_url=web_stack.api, viewport=DESKTOP)  # type: ignore[attr-defined]
+@contextmanager
+def desktop_page(browser: object, base_url: str) -> Iterator[object]:
+    """A fresh desktop-sized page whose relative URLs go to ``base_url``; a JavaScript error fails the test."""
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP)  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
     pg = context.new_page()
     errors: list[str] = []
@@ -82,6 +83,13 @@ def page(browser: object, web_stack: Stack) -> Iterator[object]:
         assert not errors, f"JavaScript errors on the page: {errors}"
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: object, web_stack: Stack) -> Iterator[object]:
+    """A fresh desktop-sized browser page whose relative URLs go to the stack's API."""
+    with desktop_page(browser, web_stack.api) as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -96,3 +96,20 @@ def test_mixed_currencies_and_bad_prices_are_refused() -> None:
 
 def test_no_offers_rank_to_nothing() -> None:
     assert rank_offers([], NEED) == []
+
+
+def test_when_all_are_late_a_cheap_offer_weeks_later_loses_to_a_dear_one_days_late() -> None:
+    # Sea freight at half the price, 50 days late, against a fast quote 5 days late: the order waits.
+    ranked = rank_offers([offer("sea", 5, -50), offer("air", 10, -5)], NEED)
+    assert [r.offer.supplier for r in ranked] == ["air", "sea"]
+
+
+def test_late_offers_within_the_tolerance_compete_on_score() -> None:
+    # One day apart, within the default two days: the cheaper one wins.
+    ranked = rank_offers([offer("dear", 12, -5), offer("cheap", 8, -6)], NEED)
+    assert [r.offer.supplier for r in ranked] == ["cheap", "dear"]
+    wide = ChoiceWeights(late_tolerance_days=0.5)
+    assert [r.offer.supplier for r in rank_offers([offer("dear", 12, -5), offer("cheap", 8, -6)], NEED,
+                                                   weights=wide)] == ["dear", "cheap"]
+    with pytest.raises(ValueError, match="late_tolerance_days"):
+        ChoiceWeights(late_tolerance_days=0)
