@@ -29,14 +29,29 @@ def simulate(
     policies: str = typer.Option("c2m,baseline", "--policies", help="comma-separated: c2m, baseline"),
     with_sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="also run the load sweep (50-95 % load)"),
     orders: int | None = typer.Option(None, "--orders", min=1, help="orders over the horizon (default: scenario)"),
+    live: bool = typer.Option(False, "--live", help="play the scenario's first --orders (30) on the running stack "
+                                                     "and compare with the simulation of the same orders"),
+    start_stack: bool = typer.Option(False, "--start-stack", help="with --live: start a stack of its own"),
+    api_url: str | None = typer.Option(None, "--api-url", help="with --live: the running API (default: this one)"),
+    token: str | None = typer.Option(None, "--token", envvar="C2M_TOKEN", help="with --live: an admin key"),
+    time_scale: float | None = typer.Option(None, "--time-scale", help="with --live: the stack's plant clock"),
 ) -> None:
-    """Simulate the scenario on virtual time under each policy; print the table, write report.md/json and plots."""
+    """Simulate the scenario on virtual time under each policy; print the table, write report.md/json and plots.
+
+    With ``--live``: play its first orders on the real stack and compare (docs/simulation-live.md).
+    """
     console = Console(highlight=False)
     chosen = [p.strip() for p in policies.split(",") if p.strip()]
     unknown = [p for p in chosen if p not in POLICIES]
     if unknown or not chosen:
         console.print(f"[red]--policies: unknown {unknown or 'nothing'}; choose from {', '.join(POLICIES)}[/]")
         raise typer.Exit(2)
+    if live:
+        from orchestrator.cli.simulate_live import simulate_live
+
+        comparison = simulate_live(scenario_file, orders or 30, out, start_stack, api_url, token, time_scale,
+                                   seed=seed, console=console)
+        raise typer.Exit(0 if comparison.verdict.agrees else 1)
     try:
         scenario = load_scenario(scenario_file)
         if seed is not None:
