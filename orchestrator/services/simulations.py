@@ -19,11 +19,13 @@ import multiprocessing
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from orchestrator.catalog import Catalog
 from orchestrator.clock import PlantClock
@@ -72,9 +74,12 @@ class SimulationRunner:
     # --- life ---------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Fail what an earlier API process left open, then take requests."""
-        failed = await asyncio.to_thread(simulations_repo.fail_abandoned, self.engine, self._abandoned,
-                                         datetime.now(UTC), self.clock.now())
+        """Fail what an earlier API process left open, then take requests.
+
+        A database that is down (or not migrated yet) must not stop the API from serving: the health
+        endpoint is how operators find out.
+        """
+        failed = await self._fail_open(self._abandoned, "at the next start")
         if failed:
             log.warning("marked %d interrupted simulation(s) failed: %s", len(failed), ", ".join(failed))
         self._start_workers()
@@ -100,8 +105,18 @@ class SimulationRunner:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._workers = []
-        await asyncio.to_thread(simulations_repo.fail_abandoned, self.engine, self._ours_stopped,
-                                datetime.now(UTC), self.clock.now())
+        await self._fail_open(self._ours_stopped, "at the next start")
+
+    async def _fail_open(self, why: Callable[[SimulationRow], str | None], retried: str) -> list[str]:
+        """Mark failed the open simulations ``why`` gives a reason for; a database that cannot answer
+        (down, or not migrated yet) is logged, not raised: it must not stop the API from serving or stopping."""
+        try:
+            return await asyncio.to_thread(simulations_repo.fail_abandoned, self.engine, why,
+                                           datetime.now(UTC), self.clock.now())
+        except SQLAlchemyError as exc:
+            log.warning("could not look for interrupted simulations (the database answered: %s); they are "
+                        "marked failed %s", str(exc).splitlines()[0], retried)
+            return []
 
     def _abandoned(self, row: SimulationRow) -> str | None:
         """Why an open simulation found at start-up can no longer finish (None: its process may still run it)."""
