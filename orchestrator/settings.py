@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     approval_max_quantity: int = Field(default=20, description="orders above this quantity wait for a planner")
     approval_escalation_hours: float = Field(default=4.0, description="plant hours before an undecided order escalates")
     delay_margin_hours: float = Field(default=12.0, description="a further slip beyond this re-notifies the customer")
+    promise_supply_confidence: float = Field(
+        default=0.98, ge=0, le=1,
+        description="promises plan each bought item on the lead time its fastest supplier quotes within this often")
     quality_check_hours: float = Field(default=2.0, ge=0, description="plant hours of the final quality check")
     packing_hours: float = Field(default=1.0, ge=0, description="plant hours of packing")
     transit_hours: float = Field(default=48.0, ge=0, description="plant hours from shipping to delivery")

@@ -61,6 +61,20 @@ class SourcingResult(BaseModel):
     reason: str | None = None
 
 
+class MaterialsExpected(BaseModel):
+    """Sourcing -> order: a bought material will come later than its need date, and when.
+
+    Sent as soon as a supplier's answer makes the slip certain (a PO accepted for a later date, an ASN
+    due later, a follow-up finding nothing shipped), so the customer hears of it then rather than when
+    the goods have arrived and the work is booked. Sent only when the date moves later than before.
+    """
+
+    need_id: str
+    item: str
+    expected_delivery: datetime = Field(description="plant time the goods are now expected")
+    why: str
+
+
 # --- plant scheduler (one entity workflow per plant) -------------------------------------------
 
 
@@ -187,6 +201,7 @@ class Signals:
     PRODUCTION_FINISHED = "production_finished"  # line monitor -> order: ProductionFinished
     LINE_EVENT = "line_event"  # line monitor -> scheduler: LineEventSignal
     ASN_RECEIVED = "asn_received"  # webhook -> sourcing: DespatchAdvice
+    MATERIALS_EXPECTED = "materials_expected"  # sourcing -> order (its parent): MaterialsExpected
 
 
 def work_order_id(order_id: str, op_id: str, attempt: int = 1) -> str:

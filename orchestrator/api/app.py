@@ -77,9 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = load_catalog(settings.catalog_dir)
     # Promises come from the live plant schedule, real stock and the suppliers' lead times.
     app.state.promiser = SchedulePromiser(
-        engine, load_plant(settings.plant_file), supplier_lead_days(settings.suppliers_file),
+        engine, load_plant(settings.plant_file),
+        supplier_lead_days(settings.suppliers_file, settings.promise_supply_confidence),
         PromisePolicy(after_production=timedelta(hours=settings.quality_check_hours + settings.packing_hours
-                                                 + settings.transit_hours)),
+                                                 + settings.transit_hours),
+                      supply_confidence=settings.promise_supply_confidence),
     )
     app.state.engine = engine
     app.state.event_hub = hub

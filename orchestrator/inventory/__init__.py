@@ -4,7 +4,13 @@ Pure domain: plain dataclasses in, plain dataclasses out. Nothing here reads the
 the network; callers pass ``now`` and the stock they see.
 """
 
-from orchestrator.inventory.choice import ChoiceWeights, Offer, RankedOffer, rank_offers
+from orchestrator.inventory.choice import (
+    ChoiceWeights,
+    Offer,
+    RankedOffer,
+    rank_offers,
+    worth_placing_after_rejection,
+)
 from orchestrator.inventory.lot_sizing import LotSizingRule, lot_size
 from orchestrator.inventory.netting import (
     GrossRequirement,
@@ -37,4 +43,5 @@ __all__ = [
     "net_requirements",
     "rank_offers",
     "round_quantity",
+    "worth_placing_after_rejection",
 ]

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from orchestrator.catalog.model import Catalog
-from orchestrator.catalog.promise import Promiser
+from orchestrator.catalog.promise import Promise, Promiser
 from orchestrator.catalog.quote import quote
 from orchestrator.catalog.values import ConfigError
 from orchestrator.clock import PlantClock
@@ -100,7 +100,8 @@ class Intake:
             idempotency_key=idempotency_key,
             tracking_token=secrets.token_urlsafe(24),
             consent=order.consent,
-            plan={"promise": {"method": promise.method, "summary": promise.summary}},
+            plan={"promise": {"method": promise.method, "summary": promise.summary,
+                              "from_stock": from_stock(promise)}},
             created_at=wall_now,
             updated_at=wall_now,
         )
@@ -136,6 +137,16 @@ class Intake:
             "Order", self.workflow_input(row), id=row.id, task_queue=self.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
+
+
+def from_stock(promise: Promise) -> dict[str, float]:
+    """What the promise counted from free stock, per item: held for the order until it reserves
+    (``inventory_repo.holds``)."""
+    counted: dict[str, float] = {}
+    for m in promise.material:
+        if m.covered_by_stock:
+            counted[m.item] = counted.get(m.item, 0.0) + float(m.quantity)
+    return counted
 
 
 def _aware(value: datetime) -> datetime:

@@ -21,8 +21,15 @@ from orchestrator.catalog.bom import BomRow
 from orchestrator.catalog.model import ItemKind
 from orchestrator.catalog.promise import CannotPromise, CapacityLoad, MaterialLead, Promise
 from orchestrator.catalog.routing import RoutedOperation
-from orchestrator.orders.promising import PromisePolicy, material_leads, materials_ready, promised_delivery
-from orchestrator.persistence.inventory_repo import stock_levels
+from orchestrator.orders.promising import (
+    LeadTimeRange,
+    PromisePolicy,
+    fastest_planned_leads,
+    material_leads,
+    materials_ready,
+    promised_delivery,
+)
+from orchestrator.persistence.inventory_repo import promised_from_stock, stock_levels
 from orchestrator.persistence.tables.plant import WorkOrderRow
 from orchestrator.persistence.work_orders_repo import open_work_orders
 from orchestrator.plant import Plant
@@ -32,16 +39,21 @@ from orchestrator.services.plant_planning import SolverSettings, build_request, 
 QUOTE = "QUOTE"
 
 
-def supplier_lead_days(path: Path) -> dict[str, float]:
-    """The shortest typical (mode) lead time in days per item over every supplier in the file."""
+def supplier_lead_days(path: Path, confidence: float) -> dict[str, float]:
+    """The planned lead time in days per item (``orders.promising.planned_lead_days`` at ``confidence``),
+    the shortest over every supplier in the file. A single number in the file is a fixed lead time."""
     data = yaml.safe_load(Path(path).read_text()) or {}
-    best: dict[str, float] = {}
+    leads = []
     for supplier in data.get("suppliers", []):
         for part in supplier.get("parts", []):
             lead = part.get("lead_time_days")
-            days = float(lead.get("mode") or lead.get("max") or 0) if isinstance(lead, dict) else float(lead or 0)
-            best[part["item"]] = min(days, best.get(part["item"], days))
-    return best
+            if isinstance(lead, dict):
+                high = float(lead.get("max") or lead.get("mode") or 0)
+                mode = float(lead.get("mode") or high)
+                leads.append(LeadTimeRange(part["item"], float(lead.get("min", mode)), mode, high))
+            else:
+                leads.append(LeadTimeRange(part["item"], float(lead or 0), float(lead or 0), float(lead or 0)))
+    return fastest_planned_leads(leads, confidence)
 
 
 class SchedulePromiser:
@@ -81,7 +93,9 @@ class SchedulePromiser:
 
     def _material(self, bom: Sequence[BomRow], now: datetime) -> tuple[MaterialLead, ...]:
         leaves = {r.item for r in bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED)}
-        free = {item: level.free for item, level in stock_levels(self.engine, leaves).items()}
+        held = promised_from_stock(self.engine)  # promised to orders that have not reserved yet
+        free = {item: max(0.0, level.free - held.get(item, 0.0))
+                for item, level in stock_levels(self.engine, leaves).items()}
         return material_leads(bom, free, self.lead_days, now)
 
     def _capacity(self, mine: Sequence, routing: Sequence[RoutedOperation]) -> tuple[CapacityLoad, ...]:

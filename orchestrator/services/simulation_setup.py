@@ -10,7 +10,7 @@ refused is refused here, before anything runs: :class:`WhatIfError` names the fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -106,12 +106,17 @@ def _inline(data: dict[str, Any], settings: Settings) -> Scenario:
         raise WhatIfError("scenario", str(exc).removeprefix("scenario: ")) from None
 
 
+def _utc(value: datetime) -> datetime:
+    """A stored time with its zone (SQLite gives it back without; it is always UTC here)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _current(standard: Scenario, settings: Settings, engine: Engine, catalog: Catalog, vault: Vault | None,
              now: datetime, folder: Path) -> WhatIfScenario:
     stock = [StockNow(s.item, s.on_hand, s.unit) for s in stock_levels(engine).values()]
     orders, skipped = [], []
     for row in simulations_repo.open_orders(engine, vault):
-        order = OpenOrder(row.id, row.sku, dict(row.options), row.quantity)
+        order = OpenOrder(row.id, row.sku, dict(row.options), row.quantity, _utc(row.promised_date))
         probe = KnownOrder(id=row.id, sku=row.sku, options=order.options, quantity=row.quantity, arrival=now)
         try:  # an order whose configuration the catalog no longer takes (or erased options) is left out
             known_sim_orders(WhatIfScenario(scenario=standard, known_orders=(probe,)), catalog)

@@ -26,6 +26,7 @@ from orchestrator.simulation.supply import Suppliers
 from orchestrator.simulation.world import World
 
 Progress = Callable[[int, int], None]  # (orders delivered, orders in all)
+FAULTS_BEYOND_HORIZON = timedelta(days=365)
 
 
 class PolicyRun:
@@ -41,7 +42,10 @@ class PolicyRun:
         self.start = scenario.start
         self.horizon_end = scenario.start + timedelta(days=scenario.horizon_days)
         self.queue = EventQueue(scenario.start)
-        self.floor = Floor(world.plant, self.queue, scenario.seed + scenario.fault_seed_offset, self.horizon_end)
+        # Lines keep failing while work remains (the run stops when the last order is delivered); a year past
+        # the horizon only bounds a run that could not finish.
+        self.floor = Floor(world.plant, self.queue, scenario.seed + scenario.fault_seed_offset,
+                           self.horizon_end + FAULTS_BEYOND_HORIZON)
         self.stock = StockLedger(world.stock, world.unit_price, scenario.start)
         self.suppliers = Suppliers(scenario.seed)
         self.fulfilment = FulfilmentTimes()
@@ -94,8 +98,12 @@ class PolicyRun:
     # --- shared helpers -----------------------------------------------------------------------------
 
     def promise(self, order: SimOrder, promised: datetime) -> OrderRecord:
-        """Record the date promised to the customer."""
-        record = OrderRecord(order.id, order.sku, order.quantity, order.arrival, promised, order.needs_approval)
+        """Record the date promised to the customer: the policy's ``promised``, unless the order carries a
+        promise already given (an open order of the plant). That one is kept, since it is the date the
+        customer holds: a what-if that takes capacity away must show it broken, not quietly promise later.
+        The policy plans, sources and warns against the recorded date either way."""
+        kept = promised if order.promised is None else order.promised
+        record = OrderRecord(order.id, order.sku, order.quantity, order.arrival, kept, order.needs_approval)
         self.records[order.id] = record
         return record
 

@@ -1,14 +1,17 @@
-"""The c2m policy on virtual time, with production's planning code.
+"""The c2m policy on virtual time, with production's planning code, in production's order.
 
-Per order at entry: configure and explode (the catalog's ``quote``); net against free stock
-(``inventory.netting``); a first date with the live promise's rule (``orders.promising`` and the plant
-schedule's tentative placement) sets when bought materials are needed; shortages are bought at once
-from the best-ranked quote (``inventory.choice.rank_offers``), the next one when a supplier rejects;
-the work is booked into the plant schedule around the kept plan (``services.plant_planning`` and
-``scheduling.schedule``) and the date promised is the booked finish plus the after-production steps
-and margin. Faults, repairs and late materials re-plan the open work with the frozen window, as the
-plant scheduler does; after each re-plan every order whose projected delivery passed its promise is
-told at once by ``orders.delay.delay_notice``.
+At entry the customer is promised at once, as the live API does (``services.schedule_promise``): free
+stock, planned lead times at the policy's supply confidence (``orders.promising``) and a tentative place
+in the booked schedule; the stock it counted is the order's at once (``inventory.netting``; production
+holds it until the workflow reserves it). After approval (when needed), every shortage is bought at once
+from the best-ranked quote (``inventory.choice.rank_offers``) against the materials' need date; after a
+rejection the next one only when it is worth it, else every supplier is asked again later. A supplier's
+date past the need date, at its confirmation or when a promised delivery passes without goods, projects
+the finish at once and ``orders.delay.delay_notice`` decides whether the customer is told, as the order
+workflow does on its sourcing's word. When the last goods are received the work is booked around the
+kept plan (``services.plant_planning`` and ``scheduling.schedule``), released, and judged again against
+the promise. Faults and repairs re-plan the open work with the frozen window, as the plant scheduler
+does; after each re-plan every order whose projected delivery passed its promise is told at once.
 """
 
 from __future__ import annotations
@@ -17,14 +20,30 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from orchestrator.inventory import ChoiceWeights, Offer, gross_requirements, net_requirements, rank_offers
+from orchestrator.inventory import (
+    ChoiceWeights,
+    Offer,
+    gross_requirements,
+    net_requirements,
+    rank_offers,
+    worth_placing_after_rejection,
+)
 from orchestrator.orders.delay import delay_notice
 from orchestrator.orders.fulfilment import projected_delivery
-from orchestrator.orders.promising import PromisePolicy, material_leads, materials_ready, promised_delivery
+from orchestrator.orders.promising import (
+    LeadTimeRange,
+    PromisePolicy,
+    fastest_planned_leads,
+    material_leads,
+    materials_needed_by,
+    materials_ready,
+    promised_delivery,
+    work_time,
+)
 from orchestrator.persistence.tables.plant import WorkOrderRow
-from orchestrator.scheduling import Assignment, AssignmentState, Schedule, schedule
+from orchestrator.scheduling import AssignmentState, Schedule, schedule
 from orchestrator.services.plant_planning import LineFault, SolverSettings, build_request, op_key
-from orchestrator.services.schedule_promise import work_order_rows
+from orchestrator.services.schedule_promise import QUOTE, place_tentatively, work_order_rows
 from orchestrator.simulation.base import PolicyRun, Progress
 from orchestrator.simulation.demand import SimOrder
 from orchestrator.simulation.floor import SimOp
@@ -33,6 +52,7 @@ from orchestrator.simulation.supply import PoAnswer
 from orchestrator.simulation.world import World
 
 DAY = timedelta(days=1)
+MAX_QUOTE_ROUNDS = 3  # the sourcing workflow's rounds of quotes (workflows.sourcing.state)
 
 
 class C2mRun(PolicyRun):
@@ -45,14 +65,16 @@ class C2mRun(PolicyRun):
         p = scenario.policies.c2m
         self.params = p
         self.policy = PromisePolicy(self.fulfilment.after_production(), timedelta(hours=p.safety_hours),
-                                    timedelta(hours=p.receiving_hours))
+                                    timedelta(hours=p.receiving_hours), p.supply_confidence)
         self.settings = SolverSettings(time_limit_seconds=p.solve_seconds,
                                        frozen_window_minutes=p.frozen_window_minutes, num_workers=2)
-        self.lead_days = _fastest_mode(world)
+        self.lead_days = fastest_planned_leads(
+            (LeadTimeRange(item, part.lead_days.min, part.lead_days.mode, part.lead_days.max)
+             for item, parts in world.parts.items() for part in parts), self.policy.supply_confidence)
         self.weights = ChoiceWeights(**p.choice.model_dump())
         self.rows: dict[str, WorkOrderRow] = {}  # open work orders by op key
         self.sequence: dict[str, list[SimOp]] = {lid: [] for lid in self.floor.lines}
-        self.expected: dict[str, datetime] = {}  # order -> when its materials are expected at the line
+        self.foreseen: dict[str, datetime] = {}  # order -> the latest delivery its sourcing has reported
         self.awaiting: dict[str, set[str]] = {}  # order -> PO documents not yet received
         self.announced: dict[str, datetime] = {}
         self.faults: dict[str, LineFault] = {}
@@ -64,63 +86,89 @@ class C2mRun(PolicyRun):
     # --- order entry --------------------------------------------------------------------------------
 
     def arrive(self, order: SimOrder) -> None:
+        """The customer orders: promised at once, as the live API does, from free stock, planned lead times
+        and a tentative place in the booked schedule; then approval (when needed) and sourcing."""
         now = self.queue.now
-        leaves = self.leaf_lines(order)
-        free = self.stock.free()
-        net = net_requirements(gross_requirements(leaves, now), free)
-        self.stock.count_netting(len(net), sum(1 for n in net if n.short))
-        # Bought materials are needed when the live promise's material rule expects them (orders.promising),
-        # plus its safety margin: the date sourcing ranks quotes against.
-        expected = materials_ready(material_leads(order.quote.bom, dict(free), self.lead_days, now), now, self.policy)
-        need_by = max(expected + self.policy.safety, now + DAY)
-        ready = now
+        material = material_leads(order.quote.bom, dict(self.stock.free()), self.lead_days, now)
+        ready = materials_ready(material, now, self.policy)
+        mine = place_tentatively(list(self.rows.values()), work_order_rows(QUOTE, order.quote.routing, ready, now),
+                                 self.world.plant, now)
+        self.promise(order, promised_delivery(max(a.end for a in mine), self.policy))
         self.awaiting[order.id] = set()
+        self.foreseen[order.id] = now
+        # The stock the promise counted is the order's from now on: production holds it for the order until
+        # its workflow reserves it (``inventory_repo.holds``), through an approval wait too.
+        net = net_requirements(gross_requirements(self.leaf_lines(order), now), self.stock.free())
+        self.stock.count_netting(len(net), sum(1 for n in net if n.short))
         for req in net:
             if req.from_stock > 0:
                 self.stock.reserve(req.item, req.from_stock)
-            if req.short:
-                answer = self._buy(order, req.item, req.to_buy, need_by)
-                ready = max(ready, answer.quote.promised + self.policy.receiving)
-        if order.needs_approval:
-            ready = max(ready, now + timedelta(hours=self.params.approval_allowance_hours))
+        shortages = [(n.item, n.to_buy) for n in net if n.short]
+        if order.needs_approval:  # the order workflow waits at its approval gate before anything else
             assert order.approval_delay is not None
-            self.queue.at(now + order.approval_delay, lambda: self._approved(order))
-        self.expected[order.id] = ready
-        ops = self.put_on_floor(order)
-        mine = self._place(order, ready)
-        promised = promised_delivery(max(a.end for a in mine), self.policy)
-        self.promise(order, promised)
-        for row in (self.rows[op.key] for op in ops):
-            row.due = promised - self.policy.after_production
-        self._release_if_ready(order.id)
-        self.floor.kick()
+            self.queue.at(now + order.approval_delay, lambda: self._source(order, shortages))
+        else:
+            self._source(order, shortages)
 
-    def _place(self, order: SimOrder, ready: datetime) -> list[Assignment]:
-        """Book the order's work orders into the plant schedule around its kept plan."""
-        new = work_order_rows(order.id, order.quote.routing, ready, self.queue.now)
+    def _source(self, order: SimOrder, shortages: list[tuple[str, float]]) -> None:
+        """Buy every shortage at once against the materials' need date; book the work when nothing is
+        awaited (the order workflow books after its goods receipts)."""
+        now = self.queue.now
+        need_by = materials_needed_by(self.records[order.id].promised, self.policy.after_production,
+                                      work_time(order.quote.routing), now)
+        self.put_on_floor(order)
+        for item, quantity in shortages:
+            self._buy(order, item, quantity, need_by)
+        if not self.awaiting[order.id]:
+            self._book(order)
+
+    def _book(self, order: SimOrder) -> None:
+        """Book the order's work into the plant schedule around the kept plan, released now; tell the
+        customer if the booked finish breaks the promise."""
+        now = self.queue.now
+        due = self.records[order.id].promised - self.policy.after_production
+        new = work_order_rows(order.id, order.quote.routing, now, now)
         for row in new:
+            row.due = due
             self.rows[op_key(row.order_id, row.op_id)] = row
         plan = self._solve(keep_planned=True)
-        return [a for a in plan.assignments if a.job_id == order.id]
+        self._tell(plan, {order.id})
+        for op in self.open_ops.get(order.id, []):
+            if op.released_at is None:
+                op.released_at = now
+        self.floor.kick()
 
     def _buy(self, order: SimOrder, item: str, quantity: float, need_by: datetime) -> PoAnswer:
-        """RFQ to every supplier of ``item``, rank, place with the best; the next one on a rejection."""
-        now = self.queue.now
+        """Buy ``item`` as the sourcing workflow does: RFQ to every supplier, rank, place with the best; after
+        a rejection the next quote only when it is worth it (``worth_placing_after_rejection``), else every
+        supplier is asked again after the wait, up to the sourcing's rounds of quotes (the last takes any)."""
         doc = f"{order.id}:{item}"
-        quotes = {p.supplier: self.suppliers.quote(p, quantity, now, doc) for p in self.world.offers_for(item)}
-        if not quotes:
-            raise RuntimeError(f"no supplier sells {item!r} (needed by {order.id}); add one to the supplier file")
-        ranked = rank_offers([Offer(s, item, q.quantity, q.part.price, q.part.currency, q.promised)
-                              for s, q in quotes.items()], need_by, None, self.weights)
-        answer: PoAnswer | None = None
-        for n, r in enumerate(ranked, start=1):
-            answer = self.suppliers.place(quotes[r.offer.supplier], f"{doc}:{n}")
-            self.result.purchase_orders += 1
-            if answer.accepted:
+        when, n, answer = self.queue.now, 0, None
+        for round_ in range(1, MAX_QUOTE_ROUNDS + 1):
+            quotes = {p.supplier: self.suppliers.quote(p, quantity, when, f"{doc}:r{round_}")
+                      for p in self.world.offers_for(item)}
+            if not quotes:
+                raise RuntimeError(f"no supplier sells {item!r} (needed by {order.id}); add one to the supplier file")
+            ranked = rank_offers([Offer(s, item, q.quantity, q.part.price, q.part.currency, q.promised)
+                                  for s, q in quotes.items()], need_by, None, self.weights)
+            refused = None
+            for r in ranked:
+                last_round = round_ == MAX_QUOTE_ROUNDS  # nothing left to wait for: any supplier will do
+                if refused is not None and not last_round and not worth_placing_after_rejection(refused, r,
+                                                                                                 self.weights):
+                    break
+                n += 1
+                answer = self.suppliers.place(quotes[r.offer.supplier], f"{doc}:{n}")
+                self.result.purchase_orders += 1
+                if answer.accepted:
+                    break
+                self.result.rejected_purchase_orders += 1
+                refused = r
+            if answer is not None and answer.accepted:
                 break
-            self.result.rejected_purchase_orders += 1
+            when += timedelta(hours=self.weights.ask_again_after_hours)
         assert answer is not None
-        if not answer.accepted:  # every supplier refused: the last one is asked again a day later
+        if not answer.accepted:  # every round refused: the last supplier is asked again a day later
             q = answer.quote
             answer = PoAnswer(replace(q, promised=q.promised + DAY), True, q.promised + DAY)
         self.awaiting[order.id].add(doc)
@@ -129,43 +177,34 @@ class C2mRun(PolicyRun):
         if answer.late:
             self.result.late_deliveries += 1
             self.queue.at(answer.quote.promised, lambda: self._late(order.id, doc, answer))
+        if answer.quote.promised > need_by:  # the supplier confirms a date the plan cannot absorb
+            self.queue.at(when, lambda: self._foresee(order.id, answer.quote.promised))
         return answer
 
-    # --- supply and approval events -----------------------------------------------------------------
+    # --- supply events ------------------------------------------------------------------------------
 
     def _received(self, order_id: str, doc: str, item: str, lot: float, need: float) -> None:
         self.stock.receive(item, lot, self.queue.now)
         self.stock.reserve(item, need)
         self.awaiting[order_id].discard(doc)
-        self._release_if_ready(order_id)
-        self.floor.kick()
+        if not self.awaiting[order_id]:
+            self._book(self.orders[order_id])
 
     def _late(self, order_id: str, doc: str, answer: PoAnswer) -> None:
-        """The promised delivery passed without goods: the supplier's new date moves the order's release."""
-        if doc not in self.awaiting[order_id]:
-            return
-        assert answer.delivered is not None
-        self.expected[order_id] = max(self.expected[order_id], answer.delivered + self.policy.receiving)
-        if any(op.state == "waiting" and op.planned_start is not None and op.planned_start < self.expected[order_id]
-               for op in self.open_ops[order_id]):  # the plan no longer holds: only then is it re-made
-            self.rebook(order_id, "late_material")
+        """The promised delivery passed without goods: the supplier's follow-up gives the new date."""
+        if doc in self.awaiting[order_id]:
+            assert answer.delivered is not None
+            self._foresee(order_id, answer.delivered)
 
-    def _approved(self, order: SimOrder) -> None:
-        if self.queue.now > self.expected[order.id]:  # approved later than the promise allowed for
-            self.expected[order.id] = self.queue.now
-            self.rebook(order.id, "approval")
-        self._release_if_ready(order.id)
-        self.floor.kick()
-
-    def _release_if_ready(self, order_id: str) -> None:
-        order = self.orders[order_id]
-        if self.awaiting[order_id]:
+    def _foresee(self, order_id: str, delivery: datetime) -> None:
+        """A bought material will come at ``delivery``: project the finish from it (receiving, then the
+        order's work) and tell the customer at once if that breaks the promise, as the order workflow does
+        on its sourcing's word."""
+        if delivery <= self.foreseen[order_id]:
             return
-        if order.needs_approval and self.queue.now < order.arrival + (order.approval_delay or timedelta()):
-            return
-        for op in self.open_ops.get(order_id, []):
-            if op.released_at is None:
-                op.released_at = self.queue.now
+        self.foreseen[order_id] = delivery
+        finish = delivery + self.policy.receiving + work_time(self.orders[order_id].quote.routing)
+        self._judge(order_id, finish)
 
     # --- the floor ----------------------------------------------------------------------------------
 
@@ -236,33 +275,24 @@ class C2mRun(PolicyRun):
         self._tell(plan)
         self.floor.kick()
 
-    def rebook(self, order_id: str, reason: str) -> None:
-        """Place one order's waiting work again around the kept plan (its materials moved), then tell the
-        customer if the new finish breaks the promise."""
-        for op in self.open_ops[order_id]:
-            row = self.rows[op.key]
-            row.release_at = self.expected[order_id]
-            if op.state == "waiting":
-                row.planned_start, row.planned_end, row.state = None, None, "planned"
-        self.result.replans += 1
-        plan = self._solve(keep_planned=True)
-        self._tell(plan, {order_id})
-        self.floor.kick()
-
     def _tell(self, plan: Schedule, only: set[str] | None = None) -> None:
         finish: dict[str, datetime] = {}
         for a in plan.assignments:
             if only is None or a.job_id in only:
                 finish[a.job_id] = max(finish.get(a.job_id, a.end), a.end)
         for order_id, end in finish.items():
-            record = self.records.get(order_id)
-            if record is None:
-                continue
-            notice = delay_notice(record.promised, projected_delivery(end, self.fulfilment),
-                                  self.announced.get(order_id), timedelta(hours=self.params.delay_margin_hours))
-            if notice is not None:
-                self.announced[order_id] = notice.new_date
-                self.notify(order_id)
+            self._judge(order_id, end)
+
+    def _judge(self, order_id: str, production_finish: datetime) -> None:
+        """The delay-notice rule (``orders.delay``) on a projected production finish."""
+        record = self.records.get(order_id)
+        if record is None:
+            return
+        notice = delay_notice(record.promised, projected_delivery(production_finish, self.fulfilment),
+                              self.announced.get(order_id), timedelta(hours=self.params.delay_margin_hours))
+        if notice is not None:
+            self.announced[order_id] = notice.new_date
+            self.notify(order_id)
 
     def _solve(self, keep_planned: bool) -> Schedule:
         now = self.queue.now
@@ -296,8 +326,3 @@ class C2mRun(PolicyRun):
             waiting = [o for o in self.floor.ops.values() if o.state == "waiting" and o.line == line
                        and o.planned_start is not None]
             self.sequence[line] = sorted(waiting, key=lambda o: (o.planned_start, o.key))
-
-
-def _fastest_mode(world: World) -> dict[str, float]:
-    """The shortest typical (mode) lead time per item: the live promise's ``supplier_lead_days``."""
-    return {item: min(p.lead_days.mode for p in parts) for item, parts in world.parts.items() if parts}

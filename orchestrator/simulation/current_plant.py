@@ -5,12 +5,13 @@ What it takes from the running system, and what it simplifies (docs/what-if.md s
 * the plant file, supplier file and catalog the installation runs on;
 * the stock on hand now (reserved stock included: the open orders it is held for are planned again);
 * the open orders (not delivered, cancelled, rejected or failed) as the first arrivals, all at the
-  start: each is planned from scratch, as if it had just arrived;
+  start, each with the promise its customer already holds: the simulation keeps that date (it does not
+  promise the order again), so a what-if that takes capacity away shows which given promises break;
 * then the base scenario's market (arrival process, product mix, special requests) over its horizon,
   starting at the plant's present time, with its seed and policy parameters.
 
-Not carried over: work already done on open orders, purchase orders already placed, line faults in
-progress, and promises already given (an open order gets a new one).
+Not carried over: work already done on open orders, purchase orders already placed, and line faults
+in progress; an open order's work and materials are planned again from the start.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from orchestrator.simulation.whatif import KnownOrder, WhatIfScenario
 
 STOCK_FILE_NAME = "stock-now.yaml"
 SIMPLIFICATIONS = (
-    "open orders are planned again from scratch at the start (work done, purchases placed and promises "
-    "given are not carried over)",
+    "open orders keep the promises already given to their customers, but their work and materials are "
+    "planned again from scratch at the start (work done and purchases placed are not carried over)",
     "stock is what is on hand now, reserved stock included",
     "line faults in progress are not carried over; future faults follow the plant file's MTBF/MTTR",
 )
@@ -52,6 +53,7 @@ class OpenOrder:
     sku: str
     options: dict[str, Any]
     quantity: int
+    promised: datetime | None = None  # the delivery date its customer was promised (kept by the simulation)
 
 
 def current_plant_scenario(
@@ -69,6 +71,7 @@ def current_plant_scenario(
         "catalog": catalog_dir, "stock": stock_file,
     })
     known = tuple(KnownOrder(id=o.id, sku=o.sku, options=dict(o.options), quantity=o.quantity, arrival=now,
-                             origin="open", where=f"open order {o.id}") for o in open_orders)
+                             origin="open", where=f"open order {o.id}", promised=o.promised)
+                  for o in open_orders)
     notes = (f"{len(known)} open order(s) of the plant arrive at the start", *SIMPLIFICATIONS)
     return WhatIfScenario(scenario=scenario, known_orders=known, notes=notes)

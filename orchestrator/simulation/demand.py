@@ -30,6 +30,7 @@ class SimOrder:
     quantity: int
     quote: Quote = field(repr=False)
     approval_delay: timedelta | None = None  # None: no special request, planning starts at once
+    promised: datetime | None = None  # a promise the customer already holds (an open order), kept as given
 
     @property
     def needs_approval(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from orchestrator.simulation.base import FAULTS_BEYOND_HORIZON
 from orchestrator.simulation.engine import EventQueue
 from orchestrator.simulation.floor import Floor, SimOp
 from orchestrator.simulation.scenario import Scenario
@@ -39,10 +40,11 @@ class _Idle:
 
 
 def scenario_faults(scenario: Scenario, world: World) -> list[LineStop]:
-    """Every line stop of the scenario's horizon, in time order, as the discrete-event run meets them."""
-    horizon_end = scenario.start + timedelta(days=scenario.horizon_days)
+    """Every line stop the discrete-event run can meet, in time order: lines keep failing past the horizon
+    while work remains (``base.FAULTS_BEYOND_HORIZON``); the caller keeps those before its last work."""
+    until = scenario.start + timedelta(days=scenario.horizon_days) + FAULTS_BEYOND_HORIZON
     queue = EventQueue(scenario.start)
-    floor = Floor(world.plant, queue, scenario.seed + scenario.fault_seed_offset, horizon_end)
+    floor = Floor(world.plant, queue, scenario.seed + scenario.fault_seed_offset, until)
     floor.dispatcher = _Idle()
     down: dict[str, datetime] = {}
     stops: list[LineStop] = []
@@ -55,5 +57,5 @@ def scenario_faults(scenario: Scenario, world: World) -> list[LineStop]:
 
     floor.on_fault = seen
     queue.run()
-    stops.extend(LineStop(line, since, horizon_end) for line, since in down.items())
+    stops.extend(LineStop(line, since, until) for line, since in down.items())
     return sorted(stops, key=lambda s: (s.start, s.line))

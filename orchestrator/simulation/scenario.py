@@ -128,6 +128,7 @@ class Choice(_Strict):
     buffer_days: float = Field(default=2.0, gt=0)
     late_horizon_days: float = Field(default=14.0, gt=0)
     late_tolerance_days: float = Field(default=2.0, gt=0)
+    ask_again_after_hours: float = Field(default=24.0, ge=0)
 
 
 class C2mPolicy(_Strict):
@@ -136,9 +137,10 @@ class C2mPolicy(_Strict):
     choice: Choice = Choice()
 
     safety_hours: float = Field(default=12.0, ge=0)
+    supply_confidence: float = Field(default=0.98, ge=0, le=1,
+                                     description="quantile of supplier lead times the promise plans on")
     receiving_hours: float = Field(default=4.0, ge=0)
     delay_margin_hours: float = Field(default=12.0, ge=0)
-    approval_allowance_hours: float = Field(default=4.0, ge=0)
     frozen_window_minutes: float = Field(default=60.0, ge=0)
     solve_seconds: float = Field(default=2.0, ge=0, description="wall-time safety net of one re-plan")
     solve_work: float = Field(default=0.05, gt=0, description="CP-SAT deterministic work units per re-plan")

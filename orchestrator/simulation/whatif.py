@@ -66,6 +66,9 @@ class KnownOrder(BaseModel):
     quantity: int = Field(ge=1)
     arrival: datetime
     origin: Literal["open", "rush"] = "open"
+    # The date already promised to the customer (an open order's), kept by the simulation instead of a new
+    # one; None for rush orders and orders of scenario files, which the simulated policy promises.
+    promised: datetime | None = None
     where: str = ""  # where the order came from, for error messages (``changes[3]``, ``open order ORD-…``)
 
 

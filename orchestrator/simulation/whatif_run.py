@@ -38,7 +38,8 @@ def known_sim_orders(case: WhatIfScenario, catalog: Catalog) -> list[SimOrder]:
             problems = "; ".join(f"{e.option}: {e.message}" for e in q.errors)
             raise WhatIfError(f"{where}.options", f"the configuration of {order.sku} is not valid ({problems}); "
                                                   "fix the options as the shop's configurator would")
-        out.append(SimOrder(order.id, order.arrival, order.sku, dict(order.options), order.quantity, q))
+        out.append(SimOrder(order.id, order.arrival, order.sku, dict(order.options), order.quantity, q,
+                            promised=order.promised))
     return out
 
 

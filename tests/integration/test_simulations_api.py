@@ -23,6 +23,7 @@ from orchestrator.persistence.inventory_repo.stock import seed_stock_from_file
 from orchestrator.persistence.orders_repo import insert_order
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.persistence.tables.simulations import SimulationRow
+from orchestrator.runtime import plant_clock
 from orchestrator.security.principals import Role
 from orchestrator.settings import Settings
 from tests.support.auth import ADMIN
@@ -205,11 +206,12 @@ def test_the_current_plant_takes_its_open_orders_and_stock(api: tuple[str, Setti
     url, settings = api
     engine = make_engine(db_url)
     wall = datetime.now(UTC)
+    given = plant_clock(settings).now() + timedelta(days=10)  # the promise the open order's customer holds
     try:
         seed_stock_from_file(engine, wall, settings.stock_file)
         for oid, stage in (("ORD-OPEN0001", "in_production"), ("ORD-DONE0001", "delivered")):
             row = OrderRow(id=oid, sku="ebike-city", options={}, quantity=2, customer_id="c1", customer={},
-                           stage=stage, price_total=900.0, currency="EUR", promised_date=wall, eta=wall,
+                           stage=stage, price_total=900.0, currency="EUR", promised_date=given, eta=wall,
                            tracking_token=f"tok-{oid}", plan={}, created_at=wall, updated_at=wall)
             insert_order(engine, row, NewEvent(kind="stage", plant_time=wall, order_id=oid, payload={"stage": stage},
                                                dedupe_key=f"{oid}:{stage}"))
@@ -227,6 +229,11 @@ def test_the_current_plant_takes_its_open_orders_and_stock(api: tuple[str, Setti
     assert report["known_orders"] == {"baseline": 1, "variant": 1}  # the open order, not the delivered one
     assert report["figures"]["c2m"]["baseline"]["orders"] == 5
     assert any("from scratch" in note for note in report["notes"])
+    assert any("keep the promises" in note for note in report["notes"])
+    # The open order (first in the stream) keeps its promise of 10 plant days from now on both sides, where
+    # a fresh c2m promise on plentiful stock would be 2 to 3 days; minutes of plant time pass meanwhile.
+    for side in ("baseline", "variant"):
+        assert report["lead_times"]["c2m"][side]["promised"][0] == pytest.approx(10, abs=0.1)
     stock = yaml.safe_load((Path(settings.var_dir) / "simulations" / sim["id"] / "stock-now.yaml").read_text())
     on_hand = {s["item"]: s["on_hand"] for s in stock["stock"]}
     assert on_hand["eb-motor-hub-250"] == 100_000 and len(on_hand) > 50  # the database's stock, not the file's

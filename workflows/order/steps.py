@@ -17,8 +17,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from orchestrator.orders.delay import delay_notice
     from orchestrator.orders.fulfilment import projected_delivery
+    from orchestrator.orders.promising import materials_needed_by, work_time
     from orchestrator.orders.stages import Stage
-    from workflows.contracts import BookingRequest, SourcingInput, SourcingResult
+    from workflows.contracts import BookingRequest, MaterialsExpected, SourcingInput, SourcingResult
     from workflows.order.activities import OrderActivities
     from workflows.order.types import (
         CancelRequest,
@@ -48,6 +49,9 @@ BOOKING_WAIT_MAX = timedelta(minutes=8)
 # Wall time the completion safety net waits at least: a day of plant time is seconds on a fast plant clock,
 # less than the line monitors' signals may lag under load, and each early look costs an activity.
 SILENCE_FLOOR = timedelta(minutes=15)
+# Plant time from goods arriving to their use on the line; the order policy has no such allowance yet.
+RECEIVING_ALLOWANCE = timedelta(0)
+ENDED = {Stage.CANCELLED, Stage.REJECTED, Stage.FAILED, Stage.DELIVERED}
 
 
 class OrderSteps:
@@ -60,6 +64,11 @@ class OrderSteps:
         self.options = dict(wf.inp.options)
         self.quantity = wf.inp.quantity
         self.notices: list[asyncio.Task[None]] = []
+        # While sourcing children run: their need ids, the work time to add after the goods, and the
+        # latest delivery each has announced (see ``on_materials_expected``).
+        self.open_needs: set[str] = set()
+        self.work_time = timedelta(0)
+        self.expected: dict[str, datetime] = {}
 
     # --- the path ------------------------------------------------------------------------------
 
@@ -114,17 +123,22 @@ class OrderSteps:
             await self.set_stage(Stage.SOURCING, {"shortages": [s.model_dump() for s in reserved.shortages]},
                                  f"sourcing-r{revision}")
             need_by = self.materials_needed_by(plan)
+            needs = {s.item: f"{oid}-r{revision}-{s.item}" for s in reserved.shortages}
             children = [
                 workflow.execute_child_workflow(
                     "Sourcing",
-                    SourcingInput(order_id=oid, need_id=f"{oid}-r{revision}-{s.item}", item=s.item,
+                    SourcingInput(order_id=oid, need_id=needs[s.item], item=s.item,
                                   quantity=s.quantity, unit=s.unit, need_by=need_by, clock=self.clock),
                     id=f"{oid}-r{revision}-src-{s.item}",
                     result_type=SourcingResult,
                 )
                 for s in reserved.shortages
             ]
-            results = await asyncio.gather(*children)
+            self.open_needs, self.work_time, self.expected = set(needs.values()), work_time(plan.operations), {}
+            try:
+                results = await asyncio.gather(*children)
+            finally:
+                self.open_needs = set()  # the goods are in (or the step ended): booking gives the real finish
             missing = [r for r in results if r.outcome != "received"]
             if missing:
                 raise ApplicationError(
@@ -281,6 +295,20 @@ class OrderSteps:
                    "late_by_hours": round(notice.late_by.total_seconds() / 3600, 1), "why": why}
         self.notices.append(asyncio.create_task(self.announce_delay(payload)))
 
+    def on_materials_expected(self, news: MaterialsExpected) -> None:
+        """A sourcing child says its goods come after the need date: project the finish from the latest
+        expected goods plus the order's work, and let the delay rule decide at once whether the customer
+        must hear of it, rather than after the goods arrive and the work is booked.
+
+        Runs in a signal handler: no awaiting here; a notice goes out as its own task. News of a need
+        that is no longer sourced (received, an older revision's, a cancelled order's) is stale.
+        """
+        if news.need_id not in self.open_needs or self.wf.production_started or self.wf.stage in ENDED:
+            return
+        self.expected[news.need_id] = max(news.expected_delivery,
+                                          self.expected.get(news.need_id, news.expected_delivery))
+        self.on_schedule(max(self.expected.values()) + RECEIVING_ALLOWANCE + self.work_time, news.why)
+
     async def announce_delay(self, payload: dict) -> None:
         key = f"delay-{payload['new_date']}"
         await self.record("delay", payload, key)
@@ -302,10 +330,10 @@ class OrderSteps:
         return self.clock.plant_at(workflow.now())
 
     def materials_needed_by(self, plan: OrderPlan) -> datetime:
-        """When bought materials must arrive for production to end by its due time (at least a day out)."""
-        work = timedelta(minutes=sum(op.setup_minutes + op.quantity * op.run_minutes_per_unit
-                                     for op in plan.operations))
-        return max(self.production_due() - work, self.plant_now() + timedelta(days=1))
+        """When bought materials must arrive for production to end by its due time (at least a day out):
+        the rule the promise simulation plays too (``orders.promising``)."""
+        return materials_needed_by(self.inp.promised_date, self.inp.policy.fulfilment().after_production(),
+                                   work_time(plan.operations), self.plant_now())
 
     def production_due(self) -> datetime:
         return self.inp.promised_date - self.inp.policy.fulfilment().after_production()

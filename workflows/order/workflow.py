@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from orchestrator.orders.stages import Stage, cancel_refusal
     from workflows.contracts import (
         BookingResult,
+        MaterialsExpected,
         ProductionFinished,
         ScheduleChanged,
         Signals,
@@ -192,6 +193,11 @@ class OrderWorkflow:
                                          production_finish=change.production_finish,
                                          method=self.booking.method)
         self.steps.on_schedule(change.production_finish, change.reason)
+
+    @workflow.signal(name=Signals.MATERIALS_EXPECTED)
+    def materials_expected(self, news: MaterialsExpected) -> None:
+        """A sourcing child learned that its goods come after the need date: re-project the ETA now."""
+        self.steps.on_materials_expected(news)
 
     @workflow.signal(name=Signals.WORK_ORDER_EVENT)
     def work_order_event(self, event: WorkOrderEvent) -> None:

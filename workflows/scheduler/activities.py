@@ -39,6 +39,7 @@ from orchestrator.services.plant_planning import (
     schedulable,
 )
 from workflows.contracts import ClockSpec
+from workflows.heartbeat import heartbeating
 from workflows.scheduler.ledger import Applied, Ledger
 from workflows.scheduler.mes_push import MesPush, PushReport
 from workflows.scheduler.notices import NOTICE_THRESHOLD, booking_result, change_notice
@@ -89,7 +90,14 @@ class SchedulerActivities:
 
     @activity.defn(name="scheduler.solve_and_release")
     async def solve_and_release(self, batch: SchedulerBatch) -> BatchOutcome:
-        """Apply a batch, re-plan if it changes the plan, push the plan to the MES, and say whom to tell."""
+        """Apply a batch, re-plan if it changes the plan, push the plan to the MES, and say whom to tell.
+
+        Heartbeats while it runs: a worker killed mid-batch gives the batch to another within the
+        workflow's heartbeat timeout, not after the batch's whole timeout."""
+        async with heartbeating():
+            return await self._solve_and_release(batch)
+
+    async def _solve_and_release(self, batch: SchedulerBatch) -> BatchOutcome:
         now = self.clock.plant_at_now()
         steps = Stopwatch()
         live = await asyncio.to_thread(self._live_ids)

@@ -48,6 +48,9 @@ CARRY_ALL = "scheduler-carry-all"
 MAX_BATCH_BOOKINGS = 200
 # A batch's time limit in those runs: a slice of bookings, its MES release and its answers fit well inside.
 BATCH_TIMEOUT = timedelta(minutes=10)
+# The batch heartbeats every 2 s: a worker killed mid-batch frees it for another after this, not after the
+# batch's whole timeout (a timeout is no part of the command sequence: histories replay).
+BATCH_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 # Wall time to let bookings that arrive together join one solve.
 GATHER_WINDOW = timedelta(milliseconds=200)
 # After a batch failed for good, wait this long before trying its messages again.
@@ -218,6 +221,7 @@ class PlantSchedulerWorkflow:
                 outcome = await workflow.execute_activity_method(
                     SchedulerActivities.solve_and_release, batch,
                     start_to_close_timeout=BATCH_TIMEOUT if self.carry_all else timedelta(minutes=2),
+                    heartbeat_timeout=BATCH_HEARTBEAT_TIMEOUT,
                     schedule_to_close_timeout=timedelta(minutes=30), retry_policy=SOLVE_RETRY)
             else:
                 outcome = await workflow.execute_local_activity_method(

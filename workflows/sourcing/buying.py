@@ -93,7 +93,9 @@ class BuyingActivities(ActivityBase):
                        for o in offers],
         })
         await self._write(lambda conn: append_events(conn, [event]))
-        return QuoteRoundResult(offers=offers, eligible=eligible, unavailable=unavailable)
+        return QuoteRoundResult(offers=offers, eligible=eligible, unavailable=unavailable,
+                                late_tolerance_days=self.weights.late_tolerance_days,
+                                ask_again_after_hours=self.weights.ask_again_after_hours)
 
     # -- purchase order -------------------------------------------------------------------------------
 

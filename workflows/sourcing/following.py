@@ -25,6 +25,7 @@ from workflows.sourcing.state import (
     REMOTE_RETRY,
     SourcingState,
     Switch,
+    plant_text,
 )
 
 
@@ -61,6 +62,10 @@ class FollowingSteps(SourcingState):
             )
             if any([self._add_asn(a) for a in status.asns]):
                 continue  # a lost ASN, recovered
+            if self._plant_now() > need.need_by:  # nothing on its way yet: the goods come no earlier than now
+                await self._tell_order(self._plant_now(), (
+                    f"{po.supplier} has not shipped purchase order {po.po_id} for {need.item} "
+                    f"by {plant_text(self._plant_now())}"))
             if status.state in ("cancelled", "rejected", "unknown"):
                 await self._switch(po, f"the supplier reports the PO as {status.state}")
             if status.state == "accepted" and polls == 1 and self._plant_now() < need.need_by:
@@ -92,6 +97,9 @@ class FollowingSteps(SourcingState):
                 "reason": "the goods will arrive after the need date", "po_id": po.po_id,
                 "supplier": po.supplier, "estimated_delivery": asn.estimated_delivery.isoformat(),
                 "need_by": need.need_by.isoformat()})
+        await self._tell_order(asn.estimated_delivery, (
+            f"{po.supplier} shipped {need.item} expected on {plant_text(asn.estimated_delivery)} "
+            f"(despatch advice {asn.asn_id})"))
         self._phase = "in_transit"
         wait = asn.estimated_delivery - self._plant_now()
         if wait > timedelta(0):

@@ -56,6 +56,10 @@ class QuoteRoundResult(BaseModel):
     offers: list[RankedQuote] = Field(default_factory=list)
     eligible: list[str] = Field(default_factory=list)
     unavailable: dict[str, str] = Field(default_factory=dict)
+    # The choice rule's after-a-rejection terms (``inventory.choice.worth_placing_after_rejection``), carried
+    # from the activity's weights so that the workflow decides with the same ones.
+    late_tolerance_days: float = 2.0
+    ask_again_after_hours: float = 24.0
 
 
 class PlaceOrderInput(BaseModel):

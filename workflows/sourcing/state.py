@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     import orchestrator.clock  # noqa: F401 - ClockSpec imports it lazily; load it with the workflow
     from orchestrator.ports.suppliers import DespatchAdvice
-    from workflows.contracts import SourcingInput
+    from workflows.contracts import MaterialsExpected, Signals, SourcingInput
     from workflows.sourcing.activities import SourcingActivities
     from workflows.sourcing.messages import (
         CancelInput,
@@ -47,6 +48,20 @@ MAX_FOLLOW_UP = timedelta(days=1)
 MAX_POLLS = 12
 MAX_QUOTE_ROUNDS = 3
 EPSILON = 1e-6
+# Telling the parent order of a late date is a command that histories from before it lack.
+TELL_ORDER_PATCH = "tell-order-of-late-materials"
+# Asking again after a rejection rather than falling back to a far later supplier: a new timer and round.
+ASK_AGAIN_PATCH = "ask-again-after-rejection"
+# Every supplier of the item unreachable (down, timing out): the need waits and asks again rather than
+# failing its order. The waits double from the first, for at most OUTAGE_PATIENCE of plant time in all.
+FIRST_OUTAGE_WAIT = timedelta(hours=1)
+MAX_OUTAGE_WAIT = timedelta(hours=12)
+OUTAGE_PATIENCE = timedelta(days=3)
+
+
+def plant_text(when: datetime) -> str:
+    """A plant time as people read it in a message."""
+    return f"{when:%Y-%m-%d %H:%M} UTC"
 
 
 class Switch(Exception):
@@ -70,10 +85,17 @@ class SourcingState:
         self._placing: tuple[str, str] | None = None  # (po id, supplier) of a PO being placed
         self._tried: list[str] = []
         self._round = 0
+        self._outage_rounds = 0  # rounds asked again because every supplier was unreachable
+        self._outage_waited = timedelta(0)
         self._attempt = 0
         self._received_total = 0.0
         self._received_for_order = 0.0
         self._warned: set[str] = set()
+        self._told: datetime | None = None  # the latest expected delivery the order has been told of
+
+    def _rounds_spent(self) -> int:
+        """Rounds of quotes that count against MAX_QUOTE_ROUNDS (those lost to an outage do not)."""
+        return self._round - self._outage_rounds
 
     async def _quotes(self) -> QuoteRoundResult:
         self._round += 1
@@ -110,6 +132,27 @@ class SourcingState:
             SourcingActivities.record, EventInput(need=self._need, kind=kind, key=key, payload=payload),
             start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY,
         )
+
+    async def _tell_order(self, expected: datetime, why: str) -> None:
+        """The goods will come after the need date: tell the parent order now, so that its customer hears of
+        the slip when it becomes certain, not after the goods arrive and the work is booked.
+
+        Only a date later than any told before is news; a need without a parent (started on its own)
+        tells nobody. A parent that has ended cannot hear it, and that is no failure of the need.
+        """
+        if expected <= self._need.need_by or (self._told is not None and expected <= self._told):
+            return
+        parent = workflow.info().parent
+        if parent is None or not workflow.patched(TELL_ORDER_PATCH):
+            return
+        self._told = expected
+        news = MaterialsExpected(need_id=self._need.need_id, item=self._need.item, expected_delivery=expected,
+                                 why=why)
+        try:
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal(Signals.MATERIALS_EXPECTED, news)
+        except FailureError as exc:
+            workflow.logger.info("order %s not told of %s expected %s: %s", parent.workflow_id, self._need.item,
+                                 expected.isoformat(), exc)
 
     def _raise_if_cancelled(self) -> None:
         """Raise CancelledError when the workflow was asked to cancel (even if asyncio lost the request)."""

@@ -5,7 +5,12 @@ switching (a late supplier replaced), failed (no supplier can deliver) and cance
 
 1. *quoting*: an RFQ to every eligible supplier (those offering the item), ranked by the choice score.
 2. *ordering*: a PO to the best quote; a rejection or silence moves on to the next quote, and when the
-   list is spent, to a new round of quotes from suppliers not tried yet.
+   list is spent, to a new round of quotes from suppliers not tried yet. After a rejection the next quote
+   is placed only when it is worth it (``inventory.choice.worth_placing_after_rejection``): a quote days
+   later than the refused one is not; every supplier, the refusing one included, is then asked again
+   after ``ask_again_after_hours`` of plant time (the last of the rounds takes any supplier). When no
+   supplier could be reached at all (an outage), the need waits and asks again, the waits doubling from
+   an hour, for up to three plant days, before it fails; those rounds do not count as rounds of quotes.
 3. *awaiting_asn*: the ASN arrives as the ``asn_received`` signal (from the webhook). A timer set just
    past the promised delivery is the only fallback: when it fires without an ASN, one status poll
    asks the supplier (recovering a lost ASN). A supplier that has not shipped by its promise is
@@ -15,19 +20,24 @@ switching (a late supplier replaced), failed (no supplier can deliver) and cance
    the order); partial shipments repeat this until nothing is outstanding.
 
 A ``planner_exception`` event is raised when no supplier promises the need date, when goods will
-arrive after it, and when no supplier can supply at all. Cancelling the workflow (the parent order
-was cancelled) cancels the PO if it has not shipped, else books the goods still to come as free stock.
+arrive after it, and when no supplier can supply at all. Whenever a supplier's answer makes the goods
+later than the need date (and later than told before), the parent order hears it at once as the
+``materials_expected`` signal, so it can warn its customer before the goods arrive. Cancelling the
+workflow (the parent order was cancelled) cancels the PO if it has not shipped, else books the goods
+still to come as free stock.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    from orchestrator.inventory.choice import ChoiceWeights, worth_placing_after_rejection
     from orchestrator.ports.suppliers import DespatchAdvice
     from workflows.contracts import SourcingInput, SourcingResult
     from workflows.sourcing.activities import SourcingActivities, document_id
@@ -37,11 +47,22 @@ with workflow.unsafe.imports_passed_through():
         PlaceOrderInput,
         PlaceOrderResult,
         QuoteRoundResult,
+        RankedQuote,
         SourcingStatus,
     )
 
 from workflows.sourcing.following import FollowingSteps
-from workflows.sourcing.state import MAX_QUOTE_ROUNDS, PLACE_TIMEOUT, REMOTE_RETRY, Switch
+from workflows.sourcing.state import (
+    ASK_AGAIN_PATCH,
+    FIRST_OUTAGE_WAIT,
+    MAX_OUTAGE_WAIT,
+    MAX_QUOTE_ROUNDS,
+    OUTAGE_PATIENCE,
+    PLACE_TIMEOUT,
+    REMOTE_RETRY,
+    Switch,
+    plant_text,
+)
 
 
 @workflow.defn(name="Sourcing")
@@ -88,11 +109,13 @@ class SourcingWorkflow(FollowingSteps):
         while True:
             self._raise_if_cancelled()
             if pending is None:
-                if self._round >= MAX_QUOTE_ROUNDS:
+                if self._rounds_spent() >= MAX_QUOTE_ROUNDS:
                     return await self._fail(f"no supplier accepted the order in {MAX_QUOTE_ROUNDS} rounds of quotes")
                 pending = await self._quotes()
             quotes, pending = pending, None
             if not quotes.offers:
+                if await self._wait_out_outage(quotes):
+                    continue  # ask every supplier again
                 return await self._fail(self._no_offer_reason(quotes))
             placed = await self._place_best(quotes)
             if placed is None:
@@ -106,9 +129,13 @@ class SourcingWorkflow(FollowingSteps):
 
     async def _place_best(self, quotes: QuoteRoundResult) -> PlaceOrderResult | None:
         late = not any(o.promised_on_time for o in quotes.offers)
+        refused: RankedQuote | None = None
         for offer in quotes.offers:
             if offer.supplier in self._tried:
                 continue
+            if refused is not None and self._ask_again_instead(refused, offer, quotes):
+                await self._ask_again_later(refused, offer, quotes)
+                return None
             self._attempt += 1
             self._phase = "ordering"
             self._placing = (document_id("PO", self._need.need_id, self._attempt), offer.supplier)
@@ -121,6 +148,8 @@ class SourcingWorkflow(FollowingSteps):
             )
             self._placing = None
             self._tried.append(offer.supplier)
+            if result.outcome == "rejected":
+                refused = offer
             if result.outcome == "accepted":
                 self._po = result
                 if late or (result.promised_delivery and result.promised_delivery > self._need.need_by):
@@ -129,8 +158,55 @@ class SourcingWorkflow(FollowingSteps):
             # cancel when the activity succeeds (sdk-python#620): ask the workflow itself.
             self._raise_if_cancelled()
             if result.outcome == "accepted":
+                if result.promised_delivery is not None:
+                    await self._tell_order(result.promised_delivery, (
+                        f"{result.supplier} confirmed delivery of {self._need.item} on "
+                        f"{plant_text(result.promised_delivery)} (purchase order {result.po_id})"))
                 return result
         return None
+
+    def _ask_again_instead(self, refused: RankedQuote, offer: RankedQuote, quotes: QuoteRoundResult) -> bool:
+        """After ``refused``'s supplier said no: whether waiting and asking every supplier again beats placing
+        ``offer`` (a quote weeks later than the refused one). The last round takes any supplier."""
+        if self._rounds_spent() >= MAX_QUOTE_ROUNDS or not workflow.patched(ASK_AGAIN_PATCH):
+            return False
+        weights = ChoiceWeights(late_tolerance_days=quotes.late_tolerance_days,
+                                ask_again_after_hours=quotes.ask_again_after_hours)
+        return not worth_placing_after_rejection(refused, offer, weights)
+
+    async def _ask_again_later(self, refused: RankedQuote, offer: RankedQuote, quotes: QuoteRoundResult) -> None:
+        """Record why, wait, and let the next round ask the refusing supplier again with the rest."""
+        wait = timedelta(hours=quotes.ask_again_after_hours)
+        self._tried = [s for s in self._tried if s != refused.supplier]
+        await self._record("sourcing", f"ask-again-{self._round}", {
+            "round": self._round, "item": self._need.item, "refused_by": refused.supplier,
+            "not_placed_with": offer.supplier, "its_delivery": offer.expected_delivery.isoformat(),
+            "ask_again_in_hours": quotes.ask_again_after_hours,
+            "message": (f"{refused.supplier} refused the order; {offer.supplier} would deliver only on "
+                        f"{plant_text(offer.expected_delivery)}, so every supplier is asked again in "
+                        f"{quotes.ask_again_after_hours:g} plant hours")})
+        self._phase = "quoting"
+        await workflow.sleep(self._inp.clock.wall_timedelta(wait))
+
+    async def _wait_out_outage(self, quotes: QuoteRoundResult) -> bool:
+        """No quote because every supplier asked was unreachable: wait and ask again (True), the waits
+        doubling, until OUTAGE_PATIENCE of plant time is spent (False: the need fails, saying why)."""
+        if not quotes.unavailable or not workflow.patched(ASK_AGAIN_PATCH):
+            return False
+        wait = min(FIRST_OUTAGE_WAIT * 2 ** self._outage_rounds, MAX_OUTAGE_WAIT)
+        if self._outage_waited + wait > OUTAGE_PATIENCE:
+            return False
+        self._outage_rounds += 1
+        self._outage_waited += wait
+        hours = wait.total_seconds() / 3600
+        await self._record("sourcing", f"unreachable-{self._round}", {
+            "round": self._round, "item": self._need.item, "unreachable": quotes.unavailable,
+            "ask_again_in_hours": hours,
+            "message": (f"no supplier of {self._need.item} could be reached ("
+                        + ", ".join(sorted(quotes.unavailable)) + f"); asking again in {hours:g} plant hours")})
+        self._phase = "quoting"
+        await workflow.sleep(self._inp.clock.wall_timedelta(wait))
+        return True
 
     # -- endings ---------------------------------------------------------------------------------------
 

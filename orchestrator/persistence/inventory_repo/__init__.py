@@ -1,6 +1,7 @@
 """Stock in the database: seeding, reservations that never over-reserve, releases, goods receipts, and
 goods issues to production."""
 
+from orchestrator.persistence.inventory_repo.holds import promised_from_stock
 from orchestrator.persistence.inventory_repo.issues import Issued, issue_order, issued_of
 from orchestrator.persistence.inventory_repo.receipts import (
     GoodsReceipt,
@@ -32,6 +33,7 @@ __all__ = [
     "book_receipt",
     "issue_order",
     "issued_of",
+    "promised_from_stock",
     "receive_goods",
     "received_for_po",
     "release_order",

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from orchestrator.inventory import ChoiceWeights, HistoryKind, Offer, SupplierHistoryRecord, compute_scorecard
-from orchestrator.inventory.choice import rank_offers, reliability_score
+from orchestrator.inventory.choice import rank_offers, reliability_score, worth_placing_after_rejection
 from orchestrator.inventory.scorecard import Scorecard
 
 NEED = datetime(2030, 1, 20, tzinfo=UTC)
@@ -113,3 +113,19 @@ def test_late_offers_within_the_tolerance_compete_on_score() -> None:
                                                    weights=wide)] == ["dear", "cheap"]
     with pytest.raises(ValueError, match="late_tolerance_days"):
         ChoiceWeights(late_tolerance_days=0)
+
+
+def test_after_a_rejection_a_fallback_weeks_later_is_not_worth_placing() -> None:
+    express, sea = rank_offers([offer("express", 20, 1), offer("sea", 5, -40)], NEED)
+    weights = ChoiceWeights()
+    assert not worth_placing_after_rejection(express, sea, weights)  # ask again tomorrow instead
+
+
+def test_after_a_rejection_an_on_time_or_about_as_late_fallback_is_placed() -> None:
+    first, second = rank_offers([offer("a", 10, 3), offer("b", 12, 1)], NEED)
+    assert worth_placing_after_rejection(first, second, ChoiceWeights())
+    late_a, late_b = rank_offers([offer("a", 10, -3), offer("b", 9, -5)], NEED)
+    weights = ChoiceWeights()
+    assert worth_placing_after_rejection(late_a, late_b, weights)  # 2 days later: within a day's wait + 2 days
+    assert not worth_placing_after_rejection(late_a, late_b, ChoiceWeights(ask_again_after_hours=0,
+                                                                           late_tolerance_days=1))

@@ -2,9 +2,20 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from orchestrator.catalog.bom import BomRow
 from orchestrator.catalog.model import ItemKind
-from orchestrator.orders.promising import PromisePolicy, material_leads, materials_ready, promised_delivery
+from orchestrator.orders.promising import (
+    LeadTimeRange,
+    PromisePolicy,
+    fastest_planned_leads,
+    material_leads,
+    materials_needed_by,
+    materials_ready,
+    planned_lead_days,
+    promised_delivery,
+)
 
 NOW = datetime(2026, 1, 5, 6, 20, tzinfo=UTC)
 
@@ -35,3 +46,33 @@ def test_the_promise_adds_after_production_and_margin_and_rounds_up_to_the_hour(
     policy = PromisePolicy(after_production=timedelta(hours=51), safety=timedelta(hours=12))
     assert promised_delivery(NOW, policy) == datetime(2026, 1, 7, 22, tzinfo=UTC)  # 21:20 rounded up
     assert promised_delivery(datetime(2026, 1, 5, 6, tzinfo=UTC), policy) == datetime(2026, 1, 7, 21, tzinfo=UTC)
+
+
+def test_a_planned_lead_time_is_the_quantile_of_the_suppliers_range() -> None:
+    lead = LeadTimeRange("coil", min=5.0, mode=8.0, max=17.0)
+    assert planned_lead_days(lead, 0.0) == 5.0
+    assert planned_lead_days(lead, 1.0) == 17.0
+    assert planned_lead_days(lead, 0.25) == pytest.approx(8.0)  # the mode sits at (8-5)/(17-5) = 25 %
+    median = planned_lead_days(lead, 0.5)
+    assert 8.0 < median < planned_lead_days(lead, 0.98) < 17.0
+    assert planned_lead_days(LeadTimeRange("fixed", 4.0, 4.0, 4.0), 0.9) == 4.0
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        planned_lead_days(lead, 1.5)
+
+
+def test_the_fastest_supplier_at_the_confidence_sets_an_items_plan() -> None:
+    # The first supplier is faster on the typical quote, the second keeps its date more surely.
+    leads = [LeadTimeRange("coil", 4.0, 5.0, 30.0), LeadTimeRange("coil", 8.0, 9.0, 10.0),
+             LeadTimeRange("fan", 2.0, 3.0, 4.0)]
+    assert fastest_planned_leads(leads, 0.2)["coil"] < 8.0
+    assert fastest_planned_leads(leads, 0.98)["coil"] == pytest.approx(planned_lead_days(leads[1], 0.98))
+    assert set(fastest_planned_leads(leads, 0.5)) == {"coil", "fan"}
+
+
+def test_materials_are_needed_the_orders_work_before_the_production_due_time() -> None:
+    now = datetime(2026, 1, 5, 6, tzinfo=UTC)
+    promised = now + timedelta(days=20)
+    need_by = materials_needed_by(promised, timedelta(hours=51), timedelta(hours=10), now)
+    assert need_by == promised - timedelta(hours=61)
+    assert materials_needed_by(now + timedelta(hours=60), timedelta(hours=51), timedelta(hours=10), now) \
+        == now + timedelta(days=1)

@@ -32,12 +32,15 @@ def _ceil_hour(t):
         t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
 
 
-def test_c2m_buys_at_once_and_promises_the_booked_finish_plus_after_production_and_margin(scenario: Scenario) -> None:
+def test_c2m_promises_at_entry_buys_at_once_and_books_at_the_goods_receipt(scenario: Scenario) -> None:
     order = run_scenario(scenario, "c2m").orders[0]
-    # Bought at entry: in two days, plus 4 h receiving; then the 60-minute operation on the free line.
-    start = _ceil_minute(order.arrival + timedelta(days=2, hours=4))
+    # Promised at entry as the live API does: the core's planned two days plus 4 h receiving, then the
+    # 60-minute operation on the free line, then after-production and the 12 h margin.
+    planned_start = _ceil_minute(order.arrival + timedelta(days=2, hours=4))
+    assert order.promised == _ceil_hour(planned_start + timedelta(minutes=60) + AFTER_PRODUCTION + timedelta(hours=12))
+    # Bought at once; the work is booked and released when the goods arrive, two days later.
+    start = _ceil_minute(order.arrival + timedelta(days=2))
     assert order.production_finish == start + timedelta(minutes=60)
-    assert order.promised == _ceil_hour(order.production_finish + AFTER_PRODUCTION + timedelta(hours=12))
     assert order.delivered == order.production_finish + AFTER_PRODUCTION
     assert order.on_time and order.first_notice is None
 
@@ -64,7 +67,7 @@ def test_c2m_tells_the_customer_of_a_late_supply_before_the_promised_date(late: 
     result = run_scenario(late, "c2m")
     order = result.orders[0]
     assert order.delivered is not None and order.delivered > order.promised  # the slip is real
-    # The supplier's date passed without goods: the order was re-booked and the notice went out then.
+    # The supplier's date passed without goods: its follow-up's new date projected the slip, told at once.
     assert order.first_notice == order.arrival + timedelta(days=10)
     assert order.announced_early
     assert figures(result)["slips_announced_share"] == 1.0
@@ -78,6 +81,7 @@ def test_the_baseline_customer_learns_of_the_slip_on_the_promised_date(late: Sce
 
 
 def test_a_rejecting_supplier_is_replaced_by_the_next_ranked_one(scenario: Scenario, tmp_path: Path) -> None:
+    # The backup comes a day after the refused quote: worth it (``worth_placing_after_rejection``).
     path = tmp_path / "suppliers.yaml"
     path.write_text((FIXTURE.parent / "suppliers.yaml").read_text() + """
   - id: backup-parts
@@ -92,7 +96,7 @@ def test_a_rejecting_supplier_is_replaced_by_the_next_ranked_one(scenario: Scena
     result = run_scenario(both, "c2m")
     order = result.orders[0]
     assert (result.purchase_orders, result.rejected_purchase_orders) == (2, 1)
-    start = _ceil_minute(order.arrival + timedelta(days=3, hours=4))  # the backup's three days
+    start = _ceil_minute(order.arrival + timedelta(days=3))  # the backup's three days
     assert order.production_finish == start + timedelta(minutes=60)
 
 
@@ -106,3 +110,25 @@ def test_c2m_replans_on_faults_and_announces_every_slip_before_its_date(scenario
     assert len(result.orders) == 25 and all(o.delivered is not None for o in result.orders)
     slipped = [o for o in result.orders if o.slipped]
     assert slipped and all(o.announced_early for o in slipped)  # four-hour repairs make some late
+
+
+def test_after_a_rejection_c2m_asks_again_rather_than_wait_weeks_for_a_slow_supplier(
+        scenario: Scenario, tmp_path: Path) -> None:
+    path = tmp_path / "suppliers.yaml"
+    path.write_text((FIXTURE.parent / "suppliers.yaml").read_text() + """
+  - id: sea-freight
+    name: Sea Freight Parts
+    reliability: 1.0
+    currency: EUR
+    parts:
+      - {item: widget-core, price: 2.0, lead_time_days: {min: 30, mode: 30, max: 30}}
+""")
+    refusing = scenario.model_copy(update={"suppliers": path,
+                                           "supplier_changes": {"exact-parts": SupplierChange(reject_rate=1.0)}})
+    result = run_scenario(refusing, "c2m")
+    order = result.orders[0]
+    # Two more rounds a day apart ask the refusing supplier again; only the last round falls back.
+    assert (result.purchase_orders, result.rejected_purchase_orders) == (4, 3)
+    start = _ceil_minute(order.arrival + timedelta(days=2 + 30))  # two days of asking, then sea freight
+    assert order.production_finish == start + timedelta(minutes=60)
+    assert order.announced_early  # the sea freight's confirmation told the customer at once

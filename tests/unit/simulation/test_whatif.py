@@ -12,8 +12,9 @@ from orchestrator.catalog import load_catalog
 from orchestrator.plant import load_plant
 from orchestrator.simulation import load_scenario
 from orchestrator.simulation.current_plant import OpenOrder, StockNow, current_plant_scenario
+from orchestrator.simulation.run import run_scenario
 from orchestrator.simulation.whatif import Change, WhatIfError, WhatIfScenario, apply_changes
-from orchestrator.simulation.whatif_run import order_stream
+from orchestrator.simulation.whatif_run import order_stream, run_what_if
 from orchestrator.simulation.world import build_world
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -153,3 +154,49 @@ def test_the_current_plant_scenario_starts_now_with_the_open_orders_first(tmp_pa
     stream = order_stream(case, load_catalog(STANDARD.catalog), orders=5)
     assert stream[0].id == "ORD-1" and stream[0].arrival == now
     assert any("from scratch" in note for note in case.notes)
+
+
+def _plant_now(tmp_path: Path, open_orders: list[OpenOrder]) -> WhatIfScenario:
+    """The plant now with every item plentiful in stock, so that lines, not materials, decide the dates."""
+    catalog = load_catalog(STANDARD.catalog)
+    stock = [StockNow(item.id, 100_000, item.unit) for item in catalog.items.values()]
+    return current_plant_scenario(
+        STANDARD, now=STANDARD.start + timedelta(days=30), plant_file=STANDARD.plant,
+        suppliers_file=STANDARD.suppliers, catalog_dir=STANDARD.catalog, stock=stock, open_orders=open_orders,
+        workdir=tmp_path)
+
+
+@pytest.mark.parametrize("policy", ["c2m", "baseline"])
+def test_an_open_order_keeps_the_promise_its_customer_holds(tmp_path: Path, policy: str) -> None:
+    now = STANDARD.start + timedelta(days=30)
+    given = now + timedelta(days=2, hours=5)
+    case = _plant_now(tmp_path, [OpenOrder("ORD-1", "ebike-city", {}, 2, given),
+                                 OpenOrder("ORD-2", "ebike-city", {}, 2)])
+    assert case.known_orders[0].promised == given and case.known_orders[1].promised is None
+    assert any("keep the promises" in note for note in case.notes)
+    world = build_world(case.scenario)
+    result = run_scenario(case.scenario, policy, world=world, stream=order_stream(case, world.catalog, orders=0))
+    records = {o.id: o for o in result.orders}
+    assert records["ORD-1"].promised == given  # the date the customer holds, not the policy's new one
+    assert records["ORD-2"].promised != given  # no promise given yet: the policy promises it
+
+
+def test_removing_a_line_breaks_promises_already_given_to_open_orders(tmp_path: Path) -> None:
+    orders = [OpenOrder(f"ORD-{n}", "ebike-city", {}, 4) for n in range(1, 7)]
+    # The promises the plant gave with both assembly lines: what the c2m policy promises on the plant now.
+    fresh = _plant_now(tmp_path / "fresh", orders)
+    world = build_world(fresh.scenario)
+    given = {o.id: o.promised for o in run_scenario(fresh.scenario, "c2m", world=world,
+                                                    stream=order_stream(fresh, world.catalog, orders=0)).orders}
+    held = [OpenOrder(o.id, o.sku, o.options, o.quantity, given[o.id]) for o in orders]
+    baseline = _plant_now(tmp_path / "held", held)
+    variant = apply_changes(baseline, CHANGES.validate_python([{"kind": "remove_line", "line": "ASM1"}]),
+                            tmp_path / "variant")
+    report = run_what_if(baseline, variant, policies=("c2m",), orders=0)
+    before, after = report["figures"]["c2m"]["baseline"], report["figures"]["c2m"]["variant"]
+    assert before["orders"] == after["orders"] == 6
+    assert after["on_time_share"] < before["on_time_share"]
+    assert after["actual_lead_days"]["p50"] > before["actual_lead_days"]["p50"]
+    assert after["promised_lead_days"] == before["promised_lead_days"]  # the same promises, kept on both sides
+    assert after["slips"] > before["slips"]
+    assert after["slips_announced_before_promise"] > 0  # delay notices judge against the kept promise

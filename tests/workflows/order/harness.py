@@ -158,6 +158,31 @@ class OrderHarness:
         return [{"payload": r.payload, "dedupe_key": r.dedupe_key} for r in rows]
 
 
+@contextlib.asynccontextmanager
+async def order_activities(engine: Engine, planner: CatalogPlanner, clock: ClockSpec, client: Client,
+                           task_queue: str, desk: PlantDesk) -> AsyncIterator[list[Callable[..., Any]]]:
+    """The order's real activities, with the desk answering its calls to the plant (booking, withdrawal).
+
+    No MES listens: the desk answers the order's one MES call (withdraw).
+    """
+    async def temporal() -> Client:
+        return client
+
+    async with httpx.AsyncClient(timeout=5) as http, HttpMesAdapter(f"http://127.0.0.1:{free_port()}") as mes:
+        acts = OrderActivities(engine=engine, planner=planner, stores=InventoryStores(engine, clock), mes=mes,
+                               temporal=temporal, http=http, webhook_secret="test-secret", task_queue=task_queue,
+                               clock=clock)
+        stand_ins = {"request_booking", "withdraw_work_orders"}
+        yield [*(a for a in acts.all() if a.__name__ not in stand_ins), desk.request_booking, desk.withdraw_work_orders]
+
+
+async def terminate_all(handles: list[WorkflowHandle]) -> None:
+    """End the test's workflows that are still running."""
+    for handle in handles:
+        with contextlib.suppress(Exception):  # already finished
+            await handle.terminate("test over")
+
+
 @pytest.fixture
 async def orders(temporal_client: Client, task_queue: str, tmp_path: Path) -> AsyncIterator[OrderHarness]:
     """An order worker with the real activities on a fresh SQLite file, the plant desk in front of the plant."""
@@ -167,29 +192,17 @@ async def orders(temporal_client: Client, task_queue: str, tmp_path: Path) -> As
     clock = ClockSpec(epoch=time.time(), scale=SCALE)
     planner = CatalogPlanner(load_catalog(Settings().catalog_dir))
     desk = PlantDesk(temporal_client)
-
-    async def temporal() -> Client:
-        return temporal_client
-
-    # No MES in these tests: the desk answers the order's one MES call (withdraw); nothing listens here.
-    async with httpx.AsyncClient(timeout=5) as http, HttpMesAdapter(f"http://127.0.0.1:{free_port()}") as mes:
-        acts = OrderActivities(engine=engine, planner=planner, stores=InventoryStores(engine, clock), mes=mes,
-                               temporal=temporal, http=http, webhook_secret="test-secret", task_queue=task_queue,
-                               clock=clock)
-        stand_ins = {"request_booking", "withdraw_work_orders"}
-        real = [a for a in acts.all() if a.__name__ not in stand_ins]
-        harness = OrderHarness(temporal_client, task_queue, engine, planner, clock, desk)
+    harness = OrderHarness(temporal_client, task_queue, engine, planner, clock, desk)
+    async with order_activities(engine, planner, clock, temporal_client, task_queue, desk) as activities:
         with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
             worker = Worker(temporal_client, task_queue=task_queue, workflows=[OrderWorkflow],
-                            activities=[*real, desk.request_booking, desk.withdraw_work_orders],
-                            activity_executor=executor, workflow_runner=workflow_runner(traced=False))
+                            activities=activities, activity_executor=executor,
+                            workflow_runner=workflow_runner(traced=False))
             try:
                 async with worker:
                     yield harness
             finally:
-                for handle in harness.handles:
-                    with contextlib.suppress(Exception):  # already finished
-                        await handle.terminate("test over")
+                await terminate_all(harness.handles)
     engine.dispose()
 
 

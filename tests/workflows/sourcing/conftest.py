@@ -7,6 +7,7 @@ worker runs in the test's event loop with the real HTTP supplier adapters.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -27,11 +28,12 @@ from temporalio.worker import Worker
 from adapters.suppliers import HttpSupplierDirectory
 from orchestrator.api.app import create_app
 from orchestrator.clock import PlantClock
+from orchestrator.inventory import ChoiceWeights
 from orchestrator.inventory.supplier_list import load_supplier_listings, lot_rules
 from orchestrator.persistence.db import make_engine
 from orchestrator.persistence.migrate import upgrade
 from orchestrator.settings import Settings
-from tests.fixtures.suppliers import WEBHOOK_SECRET, AsnReceiver, SupplierSim, asn_receiver  # noqa: F401
+from tests.fixtures.suppliers import TIME_SCALE, WEBHOOK_SECRET, AsnReceiver, SupplierSim, asn_receiver  # noqa: F401
 from tests.support.auth import ADMIN
 from tests.support.ports import free_port, port_open
 from tests.support.processes import wait_until
@@ -58,8 +60,12 @@ SUPPLIERS = {"suppliers": [
                                    _part("casting", 30, SLOW)]),
     _supplier("bravo-industrial", [_part("gear", 11), _part("board", 21), _part("bolt", 0.11, moq=100, multiple=50)]),
     _supplier("charlie-cheap", [_part("gear", 8), _part("board", 15)]),
-    _supplier("delta-freight", [_part("crate", 5)], transit_days=0.12),  # ships at once, arrives 3 h later
+    _supplier("delta-freight", [_part("crate", 5)], transit_days=0.5),  # ships at once, arrives 12 h later
     _supplier("echo-late", [_part("spring", 2)]),
+    # Coils: a fast supplier, and sea freight days later (worth asking the fast one again after a refusal).
+    _supplier("foxtrot-express", [_part("coil", 40)]),
+    _supplier("golf-sea", [_part("coil", 12, {"min": 5, "mode": 5, "max": 5})]),
+    _supplier("hotel-only", [_part("valve", 7)]),  # the one supplier of valves (its outage stops every quote)
 ]}
 
 
@@ -122,19 +128,25 @@ class SourcingStack:
         return dict(response.json()["scorecard"])
 
 
-@pytest.fixture
-def supplier_file(tmp_path: Path) -> Path:
-    """The test suppliers as a YAML file (read by the simulator, the adapters and the API)."""
+def write_supplier_file(tmp_path: Path, suppliers: dict[str, Any]) -> Path:
+    """Suppliers as the YAML file the simulator, the adapters and the API read."""
     path = tmp_path / "suppliers.yaml"
-    path.write_text(yaml.safe_dump(SUPPLIERS, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.safe_dump(suppliers, sort_keys=False), encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def running_sim(tmp_path: Path, supplier_file: Path, asn_receiver: AsnReceiver) -> Iterator[SupplierSim]:  # noqa: F811
-    """The supplier simulator process with the test suppliers."""
+def supplier_file(tmp_path: Path) -> Path:
+    """The test suppliers as a YAML file."""
+    return write_supplier_file(tmp_path, SUPPLIERS)
+
+
+@contextlib.contextmanager
+def started_sim(tmp_path: Path, supplier_file: Path, receiver: AsnReceiver, scale: float = TIME_SCALE,
+                ) -> Iterator[SupplierSim]:
+    """The supplier simulator process with the suppliers of ``supplier_file``, at ``scale``."""
     sim = SupplierSim(config_path=supplier_file, state_file=tmp_path / "suppliers.db",
-                      log_path=tmp_path / "suppliers.log", receiver=asn_receiver)
+                      log_path=tmp_path / "suppliers.log", receiver=receiver, scale=scale)
     sim.start()
     try:
         yield sim
@@ -143,28 +155,58 @@ def running_sim(tmp_path: Path, supplier_file: Path, asn_receiver: AsnReceiver) 
 
 
 @pytest.fixture
+def running_sim(tmp_path: Path, supplier_file: Path, asn_receiver: AsnReceiver) -> Iterator[SupplierSim]:  # noqa: F811
+    """The supplier simulator process with the test suppliers."""
+    with started_sim(tmp_path, supplier_file, asn_receiver) as sim:
+        yield sim
+
+
+@dataclass
+class SourcingParts:
+    """What a sourcing worker needs: the API's settings, the database and the real activities."""
+
+    settings: Settings
+    engine: Engine
+    directory: HttpSupplierDirectory
+    activities: SourcingActivities
+    clock: ClockSpec
+
+
+@contextlib.asynccontextmanager
+async def sourcing_parts(client: Client, tmp_path: Path, supplier_file: Path, sim: SupplierSim,
+                         weights: ChoiceWeights | None = None) -> AsyncIterator[SourcingParts]:
+    """A fresh SQLite file, the real sourcing activities on the simulator's clock, and the API (its ASN
+    webhook) served in a thread; all closed on the way out."""
+    db_url = f"sqlite:///{tmp_path / 'c2m.db'}"
+    upgrade(db_url)
+    settings = Settings(
+        database_url=db_url, webhook_secret=WEBHOOK_SECRET, api_port=free_port(), var_dir=tmp_path,
+        temporal_address=client.service_client.config.target_host, suppliers_file=supplier_file,
+        suppliers_url=sim.base_url, clock_epoch=sim.epoch, time_scale=sim.scale,
+    )
+    engine = make_engine(db_url)
+    directory = HttpSupplierDirectory.from_file(supplier_file, sim.base_url)
+    activities = SourcingActivities(
+        directory, engine, PlantClock(sim.epoch, sim.scale), webhook_url(settings),
+        lot_rules=lot_rules(load_supplier_listings(supplier_file)), weights=weights or ChoiceWeights())
+    try:
+        with ApiThread(settings):
+            yield SourcingParts(settings, engine, directory, activities, ClockSpec(epoch=sim.epoch, scale=sim.scale))
+    finally:
+        await directory.aclose()
+        engine.dispose()
+
+
+@pytest.fixture
 async def sourcing(
     temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path, supplier_file: Path, running_sim: SupplierSim
 ) -> AsyncIterator[SourcingStack]:
     """Simulator, API (webhook) and a sourcing worker, sharing one plant clock and one SQLite database."""
-    db_url = f"sqlite:///{tmp_path / 'c2m.db'}"
-    upgrade(db_url)
     client = temporal_env.client
-    settings = Settings(
-        database_url=db_url, webhook_secret=WEBHOOK_SECRET, api_port=free_port(), var_dir=tmp_path,
-        temporal_address=client.service_client.config.target_host, suppliers_file=supplier_file,
-        suppliers_url=running_sim.base_url, clock_epoch=running_sim.epoch, time_scale=running_sim.scale,
-    )
-    engine = make_engine(db_url)
-    directory = HttpSupplierDirectory.from_file(supplier_file, running_sim.base_url)
-    activities = SourcingActivities(
-        directory, engine, PlantClock(running_sim.epoch, running_sim.scale), webhook_url(settings),
-        lot_rules=lot_rules(load_supplier_listings(supplier_file)),
-    )
-    with ApiThread(settings):
-        async with Worker(client, task_queue=task_queue, workflows=SOURCING_WORKFLOWS, activities=activities.all(),
-                          max_concurrent_activities=100):
-            yield SourcingStack(client, task_queue, running_sim, engine, settings.resolved_public_url,
-                                ClockSpec(epoch=running_sim.epoch, scale=running_sim.scale))
-    await directory.aclose()
-    engine.dispose()
+    # Asking again after a refusal: four wall seconds at this clock, not a day's 24.
+    weights = ChoiceWeights(ask_again_after_hours=4)
+    async with sourcing_parts(client, tmp_path, supplier_file, running_sim, weights) as parts, \
+            Worker(client, task_queue=task_queue, workflows=SOURCING_WORKFLOWS, activities=parts.activities.all(),
+                   max_concurrent_activities=100):
+        yield SourcingStack(client, task_queue, running_sim, parts.engine, parts.settings.resolved_public_url,
+                            parts.clock)

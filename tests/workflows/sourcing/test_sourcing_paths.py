@@ -22,6 +22,13 @@ def event_kinds(stack: SourcingStack, order_id: str) -> list[str]:
                                              .order_by(EVENTS.c.id))]
 
 
+def event_payloads(stack: SourcingStack, order_id: str, kind: str) -> list[dict[str, Any]]:
+    with stack.engine.connect() as conn:
+        rows = conn.execute(select(EVENTS.c.payload).where(EVENTS.c.order_id == order_id, EVENTS.c.kind == kind)
+                            .order_by(EVENTS.c.id))
+        return [r.payload if isinstance(r.payload, dict) else json.loads(r.payload) for r in rows]
+
+
 async def test_a_need_is_bought_received_and_reserved_for_its_order(sourcing: SourcingStack) -> None:
     handle = await sourcing.start(sourcing.need("ORD-HAPPY", "bolt", 30))
     result = await handle.result()
@@ -55,6 +62,41 @@ async def test_a_supplier_that_rejects_everything_is_routed_around(sourcing: Sou
     card = sourcing.scorecard("charlie-cheap")
     assert card["rejection_rate"] == 1.0 and card["rejected"] == len(charlie)
     assert "po_rejected" in event_kinds(sourcing, "ORD-REJ1")
+
+
+async def test_after_a_refusal_the_fast_supplier_is_asked_again_rather_than_sea_freight_days_later(
+        sourcing: SourcingStack) -> None:
+    sourcing.sim.set_faults("foxtrot-express", reject_rate=1.0)
+    handle = await sourcing.start(sourcing.need("ORD-AGAIN", "coil", 4, need_in_hours=48))
+
+    async def asked_again() -> bool:
+        return any("refused_by" in p for p in event_payloads(sourcing, "ORD-AGAIN", "sourcing"))
+    await eventually(asked_again, 60, "the ask-again record")
+    sourcing.sim.set_faults("foxtrot-express")  # the order book has room again
+    result = await handle.result()
+    assert (result.outcome, result.supplier) == ("received", "foxtrot-express"), result
+    assert not sourcing.sim_orders("golf-sea")  # five days of sea freight were never ordered
+    assert [o["status"] for o in sourcing.sim_orders("foxtrot-express")] == ["rejected", "delivered"]
+    [note] = [p for p in event_payloads(sourcing, "ORD-AGAIN", "sourcing") if "refused_by" in p]
+    assert (note["refused_by"], note["not_placed_with"]) == ("foxtrot-express", "golf-sea")
+
+
+async def test_when_every_supplier_is_down_the_need_waits_and_asks_again(sourcing: SourcingStack) -> None:
+    sourcing.sim.set_faults("hotel-only", down=True)
+    try:
+        handle = await sourcing.start(sourcing.need("ORD-OUTAGE", "valve", 3, need_in_hours=48))
+
+        async def told_unreachable() -> bool:
+            return any("unreachable" in p for p in event_payloads(sourcing, "ORD-OUTAGE", "sourcing"))
+        await eventually(told_unreachable, 60, "the unreachable record")
+    finally:
+        sourcing.sim.set_faults("hotel-only")  # the supplier is back
+    result = await handle.result()
+    assert (result.outcome, result.supplier) == ("received", "hotel-only"), result
+    [note, *_] = [p for p in event_payloads(sourcing, "ORD-OUTAGE", "sourcing") if "unreachable" in p]
+    assert list(note["unreachable"]) == ["hotel-only"] and note["ask_again_in_hours"] == 1
+    assert "asking again in 1 plant hours" in note["message"]
+    assert "planner_exception" not in event_kinds(sourcing, "ORD-OUTAGE")
 
 
 async def test_a_rejecting_supplier_with_a_record_is_no_longer_asked_first(sourcing: SourcingStack) -> None:

@@ -1,0 +1,61 @@
+"""The live promise counts stock promised to orders that have not reserved it yet as taken (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+
+from orchestrator.catalog import load_catalog
+from orchestrator.catalog.model import ItemKind
+from orchestrator.catalog.quote import quote
+from orchestrator.inventory.stock_file import InitialStock
+from orchestrator.orders.promising import PromisePolicy
+from orchestrator.persistence.events import NewEvent
+from orchestrator.persistence.inventory_repo import promised_from_stock, seed_stock
+from orchestrator.persistence.orders_repo import insert_order
+from orchestrator.persistence.tables.orders import OrderRow
+from orchestrator.plant import load_plant
+from orchestrator.services.intake import from_stock
+from orchestrator.services.schedule_promise import SchedulePromiser
+from tests.support.processes import ROOT
+
+NOW = datetime(2026, 3, 2, 6, tzinfo=UTC)
+ORDERS = OrderRow.__table__  # type: ignore[attr-defined]
+
+
+def _order(engine: Engine, oid: str, stage: str, counted: dict[str, float]) -> None:
+    row = OrderRow(id=oid, sku="ebike-city", options={}, quantity=1, customer_id="c1", customer={}, stage=stage,
+                   price_total=900.0, currency="EUR", promised_date=NOW, eta=NOW, tracking_token=f"tok-{oid}",
+                   plan={"promise": {"method": "test", "summary": "", "from_stock": counted}},
+                   created_at=NOW, updated_at=NOW)
+    insert_order(engine, row, NewEvent(kind="stage", plant_time=NOW, order_id=oid, payload={"stage": stage},
+                                       dedupe_key=f"{oid}:{stage}"))
+
+
+def test_stock_promised_to_an_order_not_yet_reserved_is_not_promised_again(engine: Engine) -> None:
+    q = quote(load_catalog(ROOT / "catalog"), "ebike-city", {}, 1)
+    leaf = next(r for r in q.bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED))
+    seed_stock(engine, [InitialStock(item=leaf.item, on_hand=leaf.quantity, unit=leaf.unit)], NOW)
+    promiser = SchedulePromiser(engine, load_plant(ROOT / "plant" / "default.yaml"), {}, PromisePolicy())
+
+    def covered() -> bool:
+        material = promiser.compute(q.routing, q.bom, NOW).material
+        return next(m for m in material if m.item == leaf.item).covered_by_stock
+
+    first = promiser.compute(q.routing, q.bom, NOW)
+    assert covered() and from_stock(first)[leaf.item] == leaf.quantity  # exactly enough for one order
+
+    _order(engine, "ORD-HELD", "received", from_stock(first))  # promised, not reserved yet
+    assert promised_from_stock(engine) == from_stock(first)
+    assert not covered()  # a second order is promised after the item's lead time instead
+
+    with engine.begin() as conn:  # an approval wait holds it too
+        conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(stage="awaiting_approval"))
+    assert not covered()
+
+    with engine.begin() as conn:  # planned: the plan replaces the promise's note; the reservation holds
+        conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(stage="planned", plan={}))
+    assert promised_from_stock(engine) == {} and covered()
