@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from orchestrator.orders.delay import delay_notice
     from orchestrator.orders.fulfilment import projected_delivery
-    from orchestrator.orders.promising import materials_needed_by, work_time
+    from orchestrator.orders.promising import PromisePolicy, materials_needed_by, work_time
     from orchestrator.orders.stages import Stage
     from workflows.contracts import BookingRequest, MaterialsExpected, SourcingInput, SourcingResult
     from workflows.order.activities import OrderActivities
@@ -49,8 +49,8 @@ BOOKING_WAIT_MAX = timedelta(minutes=8)
 # Wall time the completion safety net waits at least: a day of plant time is seconds on a fast plant clock,
 # less than the line monitors' signals may lag under load, and each early look costs an activity.
 SILENCE_FLOOR = timedelta(minutes=15)
-# Plant time from goods arriving to their use on the line; the order policy has no such allowance yet.
-RECEIVING_ALLOWANCE = timedelta(0)
+# Plant time from goods arriving to their use on the line: the allowance the promise planned with.
+RECEIVING_ALLOWANCE = PromisePolicy().receiving
 ENDED = {Stage.CANCELLED, Stage.REJECTED, Stage.FAILED, Stage.DELIVERED}
 
 

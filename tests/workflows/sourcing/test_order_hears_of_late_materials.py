@@ -30,7 +30,7 @@ from temporalio.worker import Worker
 from orchestrator.catalog import load_catalog
 from orchestrator.inventory.stock_file import InitialStock
 from orchestrator.observability.tracing import workflow_runner
-from orchestrator.orders.promising import work_time
+from orchestrator.orders.promising import PromisePolicy, work_time
 from orchestrator.persistence import inventory_repo, purchasing_repo
 from orchestrator.persistence.tables.orders import EventRow
 from orchestrator.settings import Settings
@@ -157,8 +157,9 @@ async def test_a_late_supplier_date_tells_the_customer_before_the_goods_arrive(p
     assert po.supplier == "slow-remotes" and po.promised_delivery is not None
     [delay] = [payload for kind, payload in trail if kind == "delay"]
     new_date = datetime.fromisoformat(delay["new_date"])
-    # The finish from the supplier's date: its goods, then the order's work, then QC, packing and transit.
-    projected = po.promised_delivery + work_time(plan.operations) + QUICK_POLICY.fulfilment().after_production()
+    # The finish from the supplier's date: its goods, receiving, the order's work, then QC, packing and transit.
+    projected = (po.promised_delivery + PromisePolicy().receiving + work_time(plan.operations)
+                 + QUICK_POLICY.fulfilment().after_production())
     assert abs(new_date - projected) < timedelta(minutes=1), (new_date, projected)
     assert new_date > po.promised_delivery and new_date > state.promised_date
     assert "slow-remotes" in delay["why"] and LATE_ITEM in delay["why"], delay
