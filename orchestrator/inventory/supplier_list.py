@@ -1,8 +1,10 @@
-"""The buyer's view of the supplier file (``suppliers/default.yaml``): who sells which item, MOQs.
+"""The buyer's view of the supplier file (``suppliers/default.yaml``): who sells which item, MOQs, and
+the lead times the supplier's catalogue states.
 
-The file is shared with the supplier simulator, which reads more from it (lead-time distributions,
-reliability, fault modes); this reader keeps only what a buyer knows from a supplier's catalogue
-and ignores the rest.
+The file is shared with the supplier simulator, which reads more from it (reliability, fault modes);
+this reader keeps only what a buyer knows from a supplier's catalogue and ignores the rest. A lead time
+is ``{min, mode, max}`` in days (the shortest, the most likely and the longest quote) or one number
+(a fixed lead time).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class PartListing:
     unit: str | None
     moq: float = 1.0
     multiple: float = 1.0
+    lead_time_days: tuple[float, float, float] | None = None  # (min, mode, max); None when not stated
 
     @property
     def lot_rule(self) -> LotSizingRule:
@@ -86,6 +89,7 @@ def _supplier(entry: Any, where: str) -> SupplierListing:
                 price=float(part["price"]) if part.get("price") is not None else None,
                 currency=part.get("currency") or entry.get("currency"), unit=part.get("unit"),
                 moq=float(part.get("moq", 1)), multiple=float(part.get("multiple", 1)),
+                lead_time_days=_lead_days(part.get("lead_time_days")),
             )
             listing.lot_rule  # noqa: B018 - validates moq and multiple
         except (TypeError, ValueError) as exc:
@@ -95,3 +99,26 @@ def _supplier(entry: Any, where: str) -> SupplierListing:
         id=str(entry["id"]), name=str(entry.get("name") or entry["id"]), country=entry.get("country"),
         currency=entry.get("currency"), parts=tuple(parts),
     )
+
+
+def _lead_days(value: Any) -> tuple[float, float, float] | None:
+    """``{min, mode, max}`` (a missing min or max is the mode) or one number, as (min, mode, max)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"min", "mode", "max"})
+        if unknown:
+            raise ValueError(f"lead_time_days: unknown key(s) {unknown}; expected min, mode and max (days)")
+        if value.get("mode") is None and value.get("max") is None:
+            raise ValueError("lead_time_days: needs at least a 'mode' or a 'max' (days)")
+        mode = float(value["mode"] if value.get("mode") is not None else value["max"])
+        low = float(value["min"]) if value.get("min") is not None else mode
+        high = float(value["max"]) if value.get("max") is not None else mode
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"lead_time_days: expected days as a number or {{min, mode, max}}, got {value!r}")
+    else:
+        low = mode = high = float(value)
+    if not 0 <= low <= mode <= high:
+        raise ValueError(f"lead_time_days: expected 0 <= min <= mode <= max, got min {low:g}, mode {mode:g}, "
+                         f"max {high:g}")
+    return low, mode, high

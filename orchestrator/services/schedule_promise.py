@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
 from sqlalchemy.engine import Engine
 
 from orchestrator.catalog.bom import BomRow
 from orchestrator.catalog.model import ItemKind
 from orchestrator.catalog.promise import CannotPromise, CapacityLoad, MaterialLead, Promise
 from orchestrator.catalog.routing import RoutedOperation
+from orchestrator.inventory.supplier_list import load_supplier_listings
 from orchestrator.orders.promising import (
     LeadTimeRange,
     PromisePolicy,
@@ -41,19 +41,11 @@ QUOTE = "QUOTE"
 
 def supplier_lead_days(path: Path, confidence: float) -> dict[str, float]:
     """The planned lead time in days per item (``orders.promising.planned_lead_days`` at ``confidence``),
-    the shortest over every supplier in the file. A single number in the file is a fixed lead time."""
-    data = yaml.safe_load(Path(path).read_text()) or {}
-    leads = []
-    for supplier in data.get("suppliers", []):
-        for part in supplier.get("parts", []):
-            lead = part.get("lead_time_days")
-            if isinstance(lead, dict):
-                high = float(lead.get("max") or lead.get("mode") or 0)
-                mode = float(lead.get("mode") or high)
-                leads.append(LeadTimeRange(part["item"], float(lead.get("min", mode)), mode, high))
-            else:
-                leads.append(LeadTimeRange(part["item"], float(lead or 0), float(lead or 0), float(lead or 0)))
-    return fastest_planned_leads(leads, confidence)
+    the shortest over every supplier in the file that states one (the others fall back to the item
+    master's lead time)."""
+    return fastest_planned_leads(
+        (LeadTimeRange(part.item, *part.lead_time_days) for supplier in load_supplier_listings(path)
+         for part in supplier.parts if part.lead_time_days is not None), confidence)
 
 
 class SchedulePromiser:

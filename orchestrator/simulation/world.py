@@ -104,12 +104,11 @@ def _parts(scenario: Scenario) -> dict[str, list[SupplierPart]]:
             factor = change.lead_time_factor
         for m, part in enumerate(entry.get("parts") or []):
             listing = listings[sid].part(str(part["item"]))
-            lead = part.get("lead_time_days")
             where = f"{scenario.suppliers}: suppliers[{n}].parts[{m}]"
-            if not isinstance(lead, dict) or listing is None or listing.price is None:
+            if listing is None or listing.price is None or listing.lead_time_days is None:
                 raise ScenarioError(f"{where}: needs a price and lead_time_days {{min, mode, max}} to be simulated")
-            days = Triangular(min=float(lead["min"]) * factor, mode=float(lead["mode"]) * factor,
-                              max=float(lead["max"]) * factor)
+            low, mode, high = listing.lead_time_days
+            days = Triangular(min=low * factor, mode=mode * factor, max=high * factor)
             parts.setdefault(listing.item, []).append(SupplierPart(
                 sid, listing.item, listing.price, listing.currency or "EUR", listing.lot_rule, days, reliability,
                 reject))
