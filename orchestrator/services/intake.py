@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
@@ -14,7 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from orchestrator.catalog.model import Catalog
 from orchestrator.catalog.promise import Promise, Promiser
-from orchestrator.catalog.quote import quote
+from orchestrator.catalog.quote import Quote, quote
 from orchestrator.catalog.values import ConfigError
 from orchestrator.clock import PlantClock
 from orchestrator.orders.approval import ApprovalPolicy, approval_reasons
@@ -62,6 +62,9 @@ class Intake:
     promiser: Promiser
     clock: PlantClock
     settings: Settings
+    # Promise and store one order at a time: a promise counts the stock that the orders stored before it
+    # hold (``inventory_repo.holds``), so two promises side by side would both count the same free stock.
+    promising: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
 
     @cached_property
     def vault(self) -> Vault:
@@ -80,8 +83,18 @@ class Intake:
         q = quote(self.catalog, order.sku, order.options, order.quantity)
         if not q.valid or q.price is None:
             raise InvalidOrder(list(q.errors))
-        now = self.clock.now()
-        promise = await self.promiser.promise(q.routing, q.bom, order.quantity, now)
+        async with self.promising:
+            now = self.clock.now()
+            promise = await self.promiser.promise(q.routing, q.bom, order.quantity, now)
+            row, received, placed = self._records(order, q, promise, idempotency_key, now)
+            stored, created = await asyncio.to_thread(insert_order, self.engine, row, received, self.vault, placed)
+        await self._start(stored, temporal)
+        return stored, created
+
+    def _records(self, order: NewOrder, q: Quote, promise: Promise, idempotency_key: str | None,
+                 now: datetime) -> tuple[OrderRow, NewEvent, AuditEntry]:
+        """The order's row (its promise and the stock it counted), its ``received`` event and audit entry."""
+        assert q.price is not None  # a valid quote is priced
         wall_now = datetime.now(UTC)
         row = OrderRow(
             id=f"ORD-{secrets.token_hex(4).upper()}",
@@ -112,9 +125,7 @@ class Intake:
         placed = AuditEntry(order.placed_by[0], order.placed_by[1], "order.place", f"order:{row.id}", None,
                             {"sku": row.sku, "quantity": row.quantity, "customer_id": row.customer_id,
                              "price_total": row.price_total, "consent": bool(order.consent)})
-        stored, created = await asyncio.to_thread(insert_order, self.engine, row, received, self.vault, placed)
-        await self._start(stored, temporal)
-        return stored, created
+        return row, received, placed
 
     def workflow_input(self, row: OrderRow) -> OrderInput:
         """What the order workflow starts with."""

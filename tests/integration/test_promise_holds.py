@@ -3,14 +3,19 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from temporalio.client import Client
 
 from orchestrator.catalog import load_catalog
 from orchestrator.catalog.model import ItemKind
 from orchestrator.catalog.quote import quote
+from orchestrator.clock import PlantClock
 from orchestrator.inventory.stock_file import InitialStock
 from orchestrator.orders.promising import PromisePolicy
 from orchestrator.persistence.events import NewEvent
@@ -18,8 +23,9 @@ from orchestrator.persistence.inventory_repo import promised_from_stock, seed_st
 from orchestrator.persistence.orders_repo import insert_order
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.plant import load_plant
-from orchestrator.services.intake import from_stock
+from orchestrator.services.intake import Intake, NewOrder, from_stock
 from orchestrator.services.schedule_promise import SchedulePromiser
+from orchestrator.settings import Settings
 from tests.support.processes import ROOT
 
 NOW = datetime(2026, 3, 2, 6, tzinfo=UTC)
@@ -59,3 +65,29 @@ def test_stock_promised_to_an_order_not_yet_reserved_is_not_promised_again(engin
     with engine.begin() as conn:  # planned: the plan replaces the promise's note; the reservation holds
         conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(stage="planned", plan={}))
     assert promised_from_stock(engine) == {} and covered()
+
+
+async def test_orders_placed_at_the_same_moment_do_not_both_count_the_same_stock(
+        engine: Engine, db_url: str, temporal_client: Client, task_queue: str, tmp_path: Path) -> None:
+    """Two customers order at once with stock for one: one is promised from stock, the other after the
+    item's lead time (the live validation saw both promised from stock when placed 0.1 s apart)."""
+    catalog = load_catalog(ROOT / "catalog")
+    q = quote(catalog, "ebike-city", {}, 1)
+    leaf = next(r for r in q.bom if r.kind in (ItemKind.PURCHASED, ItemKind.STOCKED))
+    seed_stock(engine, [InitialStock(item=leaf.item, on_hand=leaf.quantity, unit=leaf.unit)], NOW)
+    settings = Settings(database_url=db_url, var_dir=tmp_path, task_queue=task_queue)
+    intake = Intake(engine, catalog, SchedulePromiser(engine, load_plant(ROOT / "plant" / "default.yaml"), {},
+                                                      PromisePolicy()),
+                    PlantClock(NOW.timestamp(), 1.0), settings)
+    order = NewOrder(sku="ebike-city", options={}, quantity=1, customer_id="c1",
+                     customer={"name": "A", "email": "a@example.com"}, special_requests=None, notify_url=None)
+    placed = await asyncio.gather(*(intake.place(order, None, temporal_client) for _ in range(2)))
+    try:
+        counted = [((row.plan or {}).get("promise") or {}).get("from_stock", {}).get(leaf.item, 0.0)
+                   for row, _ in placed]
+        assert sorted(counted) == [0.0, leaf.quantity], counted
+        assert promised_from_stock(engine)[leaf.item] == leaf.quantity
+    finally:
+        for row, _ in placed:
+            with contextlib.suppress(Exception):
+                await temporal_client.get_workflow_handle(row.id).terminate("test over")
