@@ -158,6 +158,13 @@ def record_stage(
             {"stage": stage, "reason": reason, **({"eta": eta.isoformat()} if eta else {})})])
 
 
+def promise_note(conn: Connection, order_id: str) -> dict[str, Any] | None:
+    """What intake noted of the order's promise (method, summary, the stock it counted), if anything."""
+    plan = conn.execute(select(ORDERS.c.plan).where(ORDERS.c.id == order_id)).scalar_one_or_none()
+    note = plan.get("promise") if isinstance(plan, dict) else None
+    return note if isinstance(note, dict) else None
+
+
 def update_order(conn: Connection, order_id: str, vault: Vault | None = None, **values: Any) -> None:
     """Update columns of one order (plan, eta...) in the caller's transaction; personal ones are sealed."""
     current = conn.execute(select(*(ORDERS.c[k] for k in values)).where(ORDERS.c.id == order_id)).mappings().first()

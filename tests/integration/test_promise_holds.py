@@ -19,7 +19,7 @@ from orchestrator.clock import PlantClock
 from orchestrator.inventory.stock_file import InitialStock
 from orchestrator.orders.promising import PromisePolicy
 from orchestrator.persistence.events import NewEvent
-from orchestrator.persistence.inventory_repo import promised_from_stock, seed_stock
+from orchestrator.persistence.inventory_repo import promised_from_stock, release_order, reserve, seed_stock
 from orchestrator.persistence.orders_repo import insert_order
 from orchestrator.persistence.tables.orders import OrderRow
 from orchestrator.plant import load_plant
@@ -62,9 +62,15 @@ def test_stock_promised_to_an_order_not_yet_reserved_is_not_promised_again(engin
         conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(stage="awaiting_approval"))
     assert not covered()
 
-    with engine.begin() as conn:  # planned: the plan replaces the promise's note; the reservation holds
-        conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(stage="planned", plan={}))
-    assert promised_from_stock(engine) == {} and covered()
+    with engine.begin() as conn:  # planned: the plan keeps the promise's note, and it holds until reserved
+        conn.execute(update(ORDERS).where(ORDERS.c.id == "ORD-HELD").values(
+            stage="planned", plan={"operations": [], "materials": [], "promise": {"from_stock": from_stock(first)}}))
+    assert not covered()
+
+    reserve(engine, "ORD-HELD", leaf.item, leaf.quantity, leaf.unit, NOW)  # the reservation holds it now
+    assert promised_from_stock(engine) == {} and not covered()
+    release_order(engine, "ORD-HELD", NOW)  # given back (a cancel): free for the next order
+    assert covered()
 
 
 async def test_orders_placed_at_the_same_moment_do_not_both_count_the_same_stock(

@@ -142,10 +142,15 @@ class OrderActivities:
                          payload={"stage": "planned", "operations": len(plan.operations),
                                   "materials": len(plan.materials), "revision": request.revision},
                          dedupe_key=f"{request.order_id}:planned-r{request.revision}")
+        stored = json.loads(plan.model_dump_json())
         with self.engine.begin() as conn:
+            # The promise's note stays with the plan: the stock it counted is held until the reservation.
+            promise = orders_repo.promise_note(conn, request.order_id)
+            if promise is not None:
+                stored["promise"] = promise
             orders_repo.record_stage(conn, request.order_id, "planned", event,
-                                     extra={"plan": json.loads(plan.model_dump_json()),
-                                            "options": request.options, "quantity": request.quantity},
+                                     extra={"plan": stored, "options": request.options,
+                                            "quantity": request.quantity},
                                      vault=self._vault)
         return plan
 
